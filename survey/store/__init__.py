@@ -1,0 +1,1 @@
+"""The only package that imports SQLAlchemy: tables, engine, migrations and the queries."""
