@@ -1,0 +1,261 @@
+"""Lohmöller's PLS path-modeling algorithm on sufficient statistics (covariance of the indicators)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats
+
+from survey.scoring.effects import EffectsResult, decompose
+from survey.scoring.moments import DataError, Moments, compute_moments
+from survey.scoring.quality import QualityResult, assess
+from survey.scoring.spec import ModelSpec
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Index arrays of a model: which item belongs to which block, and the path adjacency ``[from, to]``."""
+
+    constructs: tuple[str, ...]
+    items: tuple[str, ...]
+    block: np.ndarray
+    modes: tuple[str, ...]
+    adjacency: np.ndarray
+
+    @classmethod
+    def of(cls, spec: ModelSpec) -> Layout:
+        names = spec.names
+        block = np.array([j for j, c in enumerate(spec.constructs) for _ in c.items])
+        adj = np.zeros((len(names), len(names)))
+        for a, b in spec.edges:
+            adj[names.index(a), names.index(b)] = 1.0
+        return cls(names, spec.items, block, tuple(c.mode for c in spec.constructs), adj)
+
+    @property
+    def design(self) -> np.ndarray:
+        """Outer design matrix (items x constructs) of zeros and ones."""
+        return (self.block[:, None] == np.arange(len(self.constructs))[None, :]).astype(float)
+
+
+@dataclass(frozen=True)
+class PathEstimate:
+    """One structural path: OLS estimate with the inference R's ``lm`` reports on the construct scores."""
+
+    source: str
+    target: str
+    estimate: float
+    std_error: float
+    t: float
+    p: float
+
+
+@dataclass(frozen=True)
+class PLSResult:
+    """Everything a PLS-PM fit reports. Arrays are indexed by ``items`` and ``constructs`` (in model order)."""
+
+    spec: ModelSpec
+    layout: Layout
+    moments: Moments
+    iterations: int
+    converged: bool
+    weights: np.ndarray  # items x constructs, for the treated (standardized or centred) indicators
+    outer_weights: np.ndarray  # per item, as reported by plspm (row sums of ``weights``)
+    loadings: np.ndarray
+    cross_loadings: np.ndarray
+    communalities: np.ndarray
+    redundancies: np.ndarray
+    construct_correlations: np.ndarray
+    path_coefficients: np.ndarray  # [from, to]
+    inner_model: tuple[PathEstimate, ...]
+    r_squared: np.ndarray
+    r_squared_adj: np.ndarray
+    effects: EffectsResult
+    quality: QualityResult
+    gof: float
+    scores: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def n(self) -> float:
+        return self.moments.n
+
+    @property
+    def total_effects(self) -> np.ndarray:
+        return self.effects.total_effects
+
+    @property
+    def item_sd(self) -> np.ndarray:
+        """Standard deviation of the original items (divisor n)."""
+        return self.moments.sd
+
+
+def inner_weights(corr: np.ndarray, adjacency: np.ndarray, scheme: str) -> np.ndarray:
+    """Inner weights ``E`` such that the inner estimate is ``Z = Y E``."""
+    link = adjacency + adjacency.T
+    if scheme == "centroid":
+        return np.sign(corr) * link
+    if scheme == "factorial":
+        return corr * link
+    e = np.zeros_like(corr)
+    for k in range(len(corr)):
+        pred = adjacency[:, k] == 1
+        succ = adjacency[k, :] == 1
+        if pred.any():  # predecessors: regression of Y_k on them
+            e[pred, k] = np.linalg.solve(corr[np.ix_(pred, pred)], corr[pred, k])
+        e[succ, k] = corr[succ, k]  # successors: correlations
+    return e
+
+
+def estimate_weights(sigma: np.ndarray, layout: Layout, est) -> tuple[np.ndarray, int, bool]:
+    """Iterate outer and inner estimation on ``sigma``, the covariance of the treated indicators.
+
+    Returns the weights normalised to unit construct variance, the iterations and the convergence flag.
+    """
+    odm = layout.design
+
+    def normalise(w):
+        return w / np.sqrt(np.einsum("ij,ik,kj->j", w, sigma, w))
+
+    w = normalise(odm)
+    w_old = w.sum(axis=1)
+    for iteration in range(1, est.max_iterations + 1):
+        corr = w.T @ sigma @ w
+        inner = (sigma @ w) @ inner_weights(corr, layout.adjacency, est.scheme)
+        new = np.zeros_like(w)
+        for j, mode in enumerate(layout.modes):
+            rows = layout.block == j
+            new[rows, j] = inner[rows, j] if mode == "A" else np.linalg.solve(sigma[np.ix_(rows, rows)], inner[rows, j])
+        if est.convention == "plspm":  # R plspm: squared change of |unnormalised weights|
+            w_new = new.sum(axis=1)
+            done = np.sum((np.abs(w_old) - np.abs(w_new)) ** 2) < est.tolerance
+            w_old, w = w_new, normalise(new)
+        else:
+            new = normalise(new)
+            done = np.max(np.abs(new - w)) < est.tolerance
+            w = new
+        if done:
+            return w, iteration, True
+    return w, est.max_iterations, False
+
+
+def fit_moments(spec: ModelSpec, moments: Moments, rows: np.ndarray | None = None) -> PLSResult:
+    """Fit ``spec`` from the moments of its items (in ``spec.items`` order); scores only when ``rows`` given.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+    moments : Moments
+        Weighted moments of the items (see :func:`survey.scoring.moments.compute_moments`).
+    rows : ndarray (N, p), optional
+        The raw item values, to compute construct scores (missing cells count as the item mean).
+    """
+    layout = Layout.of(spec)
+    est = spec.estimation
+    if not np.all(moments.sd > 0):
+        flat = [layout.items[i] for i in np.flatnonzero(~(moments.sd > 0))]
+        raise DataError(f"items without variance (or without answers): {', '.join(flat)}")
+    sigma = moments.corr if est.scaled else moments.cov
+    w, iterations, converged = estimate_weights(sigma, layout, est)
+    odm = layout.design
+    cross = sigma @ w / np.sqrt(np.diag(sigma))[:, None]  # corr(item, construct)
+    sign = np.sign(np.sum(np.sign(cross) * odm, axis=0))
+    sign[sign == 0] = -1.0
+    outer = w.sum(axis=1) if est.convention == "plspm" else (w * sign).sum(axis=1)
+    w_signed = w * sign
+    cross = cross * sign
+    corr = w_signed.T @ sigma @ w_signed
+    paths, inner, r2, r2_adj = regress(layout, corr, moments.n)
+    loadings = (cross * odm).sum(axis=1)
+    communalities = loadings**2
+    redundancies = communalities * r2[layout.block]
+    quality = assess(layout, moments.corr, w_signed * np.sqrt(np.diag(sigma))[:, None], loadings, corr, r2)
+    endo = layout.adjacency.sum(axis=0) > 0
+    multi = np.bincount(layout.block)[layout.block] > 1
+    gof = float(np.sqrt(communalities[multi].mean() * r2[endo].mean())) if multi.any() else float("nan")
+    scores = None
+    if rows is not None:
+        centred = np.where(np.isnan(rows), 0.0, (rows - moments.mean) / (moments.sd if est.scaled else 1.0))
+        scores = centred @ w_signed
+    return PLSResult(spec, layout, moments, iterations, converged, w_signed if est.convention != "plspm" else w,
+                     outer, loadings, cross, communalities, redundancies, corr, paths, inner, r2, r2_adj,
+                     decompose(layout.constructs, paths), quality, gof, scores)
+
+
+def regress(layout: Layout, corr: np.ndarray, n: float):
+    """OLS of every endogenous construct on its predecessors, from the construct correlations.
+
+    Standard errors, t and p equal R's ``lm`` (and statsmodels ``OLS``) on the standardized scores with
+    ``n`` observations (the sum of the case weights, read as frequency weights).
+    """
+    k = len(layout.constructs)
+    paths = np.zeros((k, k))
+    r2 = np.zeros(k)
+    r2_adj = np.zeros(k)
+    inner = []
+    for j in range(k):
+        pred = np.flatnonzero(layout.adjacency[:, j])
+        if len(pred) == 0:
+            continue
+        rxx = corr[np.ix_(pred, pred)]
+        beta = np.linalg.solve(rxx, corr[pred, j])
+        r2[j] = float(corr[j, pred] @ beta)
+        df = n - len(pred) - 1
+        if df <= 0:
+            raise DataError(f"too few observations ({n:g}) for the regression of {layout.constructs[j]}")
+        r2_adj[j] = 1 - (1 - r2[j]) * (n - 1) / df
+        se = np.sqrt((1 - r2[j]) / df * np.diag(np.linalg.inv(rxx)))
+        paths[pred, j] = beta
+        for i, b, s in zip(pred, beta, se):
+            t = b / s
+            inner.append(PathEstimate(layout.constructs[i], layout.constructs[j], float(b), float(s), float(t),
+                                      float(2 * stats.t.sf(abs(t), df))))
+    return paths, tuple(inner), r2, r2_adj
+
+
+def frame_values(spec: ModelSpec, data) -> np.ndarray:
+    """The model's item columns of a DataFrame (or an array already in ``spec.items`` order) as floats."""
+    if hasattr(data, "columns"):
+        absent = [c for c in spec.items if c not in data.columns]
+        if absent:
+            raise DataError(f"data has no column for items: {', '.join(absent)}")
+        sub = data[list(spec.items)]
+        bad = [c for c in spec.items if not np.issubdtype(sub[c].dtype, np.number)]
+        if bad:
+            raise DataError(f"non-numeric values in columns: {', '.join(bad)}")
+        return sub.to_numpy(dtype=float)
+    x = np.asarray(data, dtype=float)
+    if x.ndim != 2 or x.shape[1] != len(spec.items):
+        raise DataError(f"expected an array with {len(spec.items)} item columns")
+    return x
+
+
+def fit(spec: ModelSpec, data, *, weights=None, missing: str = "pairwise", scores: bool = True) -> PLSResult:
+    """Fit a PLS path model to survey rows.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+    data : DataFrame or ndarray
+        One row per respondent, a column per item (``spec.items``); NaN = not applicable.
+    weights : array-like, optional
+        Case weights (e.g. from :func:`survey.scoring.rake.rake`); integer weights act like repeated rows.
+    missing : {"pairwise", "listwise"}
+        Default ``"pairwise"``: available-case moments (every mean and covariance from the rows that
+        answered); ``"listwise"`` drops incomplete rows. Construct scores of incomplete rows count a
+        missing item at its mean.
+    scores : bool
+        Also compute the construct scores of every row (one more matrix product).
+
+    Returns
+    -------
+    PLSResult
+    """
+    x = frame_values(spec, data)
+    if missing == "listwise":
+        keep = ~np.isnan(x).any(axis=1)
+        x = x[keep]
+        weights = None if weights is None else np.asarray(weights, dtype=float)[keep]
+    moments = compute_moments(x, weights, "pairwise")
+    if len(x) <= len(spec.items) or moments.n <= len(spec.items):
+        raise DataError(f"{len(x)} rows are too few for a model with {len(spec.items)} items")
+    return fit_moments(spec, moments, x if scores else None)
