@@ -59,7 +59,7 @@ class PLSResult:
     moments: Moments
     iterations: int
     converged: bool
-    weights: np.ndarray  # items x constructs, for the treated (standardized or centred) indicators
+    weights: np.ndarray  # items x constructs, for the treated (standardized or centred) items, sign-aligned
     outer_weights: np.ndarray  # per item, as reported by plspm (row sums of ``weights``)
     loadings: np.ndarray
     cross_loadings: np.ndarray
@@ -176,7 +176,7 @@ def fit_moments(spec: ModelSpec, moments: Moments, rows: np.ndarray | None = Non
     if rows is not None:
         centred = np.where(np.isnan(rows), 0.0, (rows - moments.mean) / (moments.sd if est.scaled else 1.0))
         scores = centred @ w_signed
-    return PLSResult(spec, layout, moments, iterations, converged, w_signed if est.convention != "plspm" else w,
+    return PLSResult(spec, layout, moments, iterations, converged, w_signed,
                      outer, loadings, cross, communalities, redundancies, corr, paths, inner, r2, r2_adj,
                      decompose(layout.constructs, paths), quality, gof, scores)
 
