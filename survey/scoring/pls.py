@@ -33,6 +33,12 @@ class Layout:
         return cls(names, spec.items, block, tuple(c.mode for c in spec.constructs), adj)
 
     @property
+    def adjacency_total(self) -> np.ndarray:
+        """Pairs ``[from, to]`` joined by a directed path (where a total effect exists)."""
+        eye = np.eye(len(self.adjacency))
+        return (np.linalg.inv(eye - self.adjacency) - eye) > 0.5
+
+    @property
     def design(self) -> np.ndarray:
         """Outer design matrix (items x constructs) of zeros and ones."""
         return (self.block[:, None] == np.arange(len(self.constructs))[None, :]).astype(float)
@@ -71,7 +77,7 @@ class PLSResult:
     r_squared: np.ndarray
     r_squared_adj: np.ndarray
     effects: EffectsResult
-    quality: QualityResult
+    quality: QualityResult | None
     gof: float
     scores: np.ndarray | None = field(default=None, repr=False)
 
@@ -138,7 +144,8 @@ def estimate_weights(sigma: np.ndarray, layout: Layout, est) -> tuple[np.ndarray
     return w, est.max_iterations, False
 
 
-def fit_moments(spec: ModelSpec, moments: Moments, rows: np.ndarray | None = None) -> PLSResult:
+def fit_moments(spec: ModelSpec, moments: Moments, rows: np.ndarray | None = None, *,
+                align: np.ndarray | None = None, full: bool = True) -> PLSResult:
     """Fit ``spec`` from the moments of its items (in ``spec.items`` order); scores only when ``rows`` given.
 
     Parameters
@@ -148,6 +155,11 @@ def fit_moments(spec: ModelSpec, moments: Moments, rows: np.ndarray | None = Non
         Weighted moments of the items (see :func:`survey.scoring.moments.compute_moments`).
     rows : ndarray (N, p), optional
         The raw item values, to compute construct scores (missing cells count as the item mean).
+    align : ndarray (p, k), optional
+        Reference weights (the full-sample fit's): each construct's sign is chosen to agree with them
+        (bootstrap sign alignment) instead of the majority sign of its loadings.
+    full : bool
+        Compute reliability/validity and GoF too (the bootstrap skips them).
     """
     layout = Layout.of(spec)
     est = spec.estimation
@@ -160,6 +172,8 @@ def fit_moments(spec: ModelSpec, moments: Moments, rows: np.ndarray | None = Non
     cross = sigma @ w / np.sqrt(np.diag(sigma))[:, None]  # corr(item, construct)
     sign = np.sign(np.sum(np.sign(cross) * odm, axis=0))
     sign[sign == 0] = -1.0
+    if align is not None:
+        sign = np.where(np.sum(align * w, axis=0) < 0, -1.0, 1.0)
     outer = w.sum(axis=1) if est.convention == "plspm" else (w * sign).sum(axis=1)
     w_signed = w * sign
     cross = cross * sign
@@ -168,10 +182,13 @@ def fit_moments(spec: ModelSpec, moments: Moments, rows: np.ndarray | None = Non
     loadings = (cross * odm).sum(axis=1)
     communalities = loadings**2
     redundancies = communalities * r2[layout.block]
-    quality = assess(layout, moments.corr, w_signed * np.sqrt(np.diag(sigma))[:, None], loadings, corr, r2)
-    endo = layout.adjacency.sum(axis=0) > 0
-    multi = np.bincount(layout.block)[layout.block] > 1
-    gof = float(np.sqrt(communalities[multi].mean() * r2[endo].mean())) if multi.any() else float("nan")
+    quality, gof = None, float("nan")
+    if full:
+        quality = assess(layout, moments.corr, w_signed * np.sqrt(np.diag(sigma))[:, None], loadings, corr, r2)
+        endo = layout.adjacency.sum(axis=0) > 0
+        multi = np.bincount(layout.block)[layout.block] > 1
+        if multi.any():
+            gof = float(np.sqrt(communalities[multi].mean() * r2[endo].mean()))
     scores = None
     if rows is not None:
         centred = np.where(np.isnan(rows), 0.0, (rows - moments.mean) / (moments.sd if est.scaled else 1.0))
