@@ -87,18 +87,27 @@ class ModelSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
         raise KeyError(name)
 
     def with_items(self, construct: str, extra_items: list[str] | tuple[str, ...]) -> ModelSpec:
-        """Return a new spec with ``extra_items`` appended to the block of ``construct``."""
+        """Return a new spec with ``extra_items`` appended to the block of ``construct`` (validated)."""
         if construct not in self.names:
             raise ModelFileError(f"with_items: no construct {construct!r} in model {self.id!r}")
-        blocks = [
-            msgspec.structs.replace(c, items=[*c.items, *extra_items]) if c.name == construct else c
-            for c in self.constructs
-        ]
-        return msgspec.structs.replace(self, constructs=blocks)
+        raw = msgspec.to_builtins(self)
+        for block in raw["constructs"]:
+            if block["name"] == construct:
+                block["items"] = [*block["items"], *extra_items]
+        return revalidate(raw, f"{self.id} with items {list(extra_items)} in {construct}")
 
     def with_estimation(self, **changes: object) -> ModelSpec:
-        """Return a new spec with some estimation settings replaced (e.g. ``scheme="path"``)."""
-        return msgspec.structs.replace(self, estimation=msgspec.structs.replace(self.estimation, **changes))
+        """Return a new spec with some estimation settings replaced (e.g. ``scheme="path"``), validated."""
+        raw = msgspec.to_builtins(self)
+        raw["estimation"].update(changes)
+        return revalidate(raw, f"{self.id} with estimation {changes}")
+
+
+def revalidate(raw: dict, source: str) -> ModelSpec:
+    try:
+        return msgspec.convert(raw, ModelSpec)
+    except (msgspec.ValidationError, ValueError) as exc:
+        raise ModelFileError(f"{source}: {exc}") from exc
 
 
 def check_model(spec: ModelSpec) -> None:
