@@ -177,25 +177,32 @@ def fit_moments(spec: ModelSpec, moments: Moments, rows: np.ndarray | None = Non
     outer = w.sum(axis=1) if est.convention == "plspm" else (w * sign).sum(axis=1)
     w_signed = w * sign
     cross = cross * sign
-    corr = w_signed.T @ sigma @ w_signed
+    scores = None
+    if rows is not None:
+        centred = np.where(np.isnan(rows), 0.0, (rows - moments.mean) / (moments.sd if est.scaled else 1.0))
+        scores = centred @ w_signed
+    return assemble(spec, layout, moments, iterations, converged, w_signed, outer, cross,
+                    w_signed.T @ sigma @ w_signed, np.sqrt(np.diag(sigma)), scores, full)
+
+
+def assemble(spec, layout, moments, iterations, converged, w_signed, outer, cross, corr, item_scale, scores,
+             full=True) -> PLSResult:
+    """Everything that follows from the weights, the item-construct and the construct correlations."""
+    odm = layout.design
     paths, inner, r2, r2_adj = regress(layout, corr, moments.n)
     loadings = (cross * odm).sum(axis=1)
     communalities = loadings**2
     redundancies = communalities * r2[layout.block]
     quality, gof = None, float("nan")
     if full:
-        quality = assess(layout, moments.corr, w_signed * np.sqrt(np.diag(sigma))[:, None], loadings, corr, r2)
+        quality = assess(layout, moments.corr, w_signed * item_scale[:, None], loadings, corr, r2)
         endo = layout.adjacency.sum(axis=0) > 0
         multi = np.bincount(layout.block)[layout.block] > 1
         if multi.any():
             gof = float(np.sqrt(communalities[multi].mean() * r2[endo].mean()))
-    scores = None
-    if rows is not None:
-        centred = np.where(np.isnan(rows), 0.0, (rows - moments.mean) / (moments.sd if est.scaled else 1.0))
-        scores = centred @ w_signed
-    return PLSResult(spec, layout, moments, iterations, converged, w_signed,
-                     outer, loadings, cross, communalities, redundancies, corr, paths, inner, r2, r2_adj,
-                     decompose(layout.constructs, paths), quality, gof, scores)
+    return PLSResult(spec, layout, moments, iterations, converged, w_signed, outer, loadings, cross, communalities,
+                     redundancies, corr, paths, inner, r2, r2_adj, decompose(layout.constructs, paths), quality, gof,
+                     scores)
 
 
 def regress(layout: Layout, corr: np.ndarray, n: float):
@@ -256,10 +263,11 @@ def fit(spec: ModelSpec, data, *, weights=None, missing: str = "pairwise", score
         One row per respondent, a column per item (``spec.items``); NaN = not applicable.
     weights : array-like, optional
         Case weights (e.g. from :func:`survey.scoring.rake.rake`); integer weights act like repeated rows.
-    missing : {"pairwise", "listwise"}
+    missing : {"pairwise", "listwise", "available"}
         Default ``"pairwise"``: available-case moments (every mean and covariance from the rows that
-        answered); ``"listwise"`` drops incomplete rows. Construct scores of incomplete rows count a
-        missing item at its mean.
+        answered), so the fit stays on sufficient statistics; construct scores of incomplete rows count
+        a missing item at its mean. ``"listwise"`` drops incomplete rows. ``"available"`` runs R plspm's
+        available-data algorithm on the rows (see :mod:`survey.scoring.available`), reproducing plspm.
     scores : bool
         Also compute the construct scores of every row (one more matrix product).
 
@@ -268,6 +276,12 @@ def fit(spec: ModelSpec, data, *, weights=None, missing: str = "pairwise", score
     PLSResult
     """
     x = frame_values(spec, data)
+    if missing == "available":
+        from survey.scoring.available import fit_available
+
+        if weights is not None:
+            raise DataError("missing='available' takes no case weights; use 'pairwise'")
+        return fit_available(spec, x)
     if missing == "listwise":
         keep = ~np.isnan(x).any(axis=1)
         x = x[keep]
