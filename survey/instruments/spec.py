@@ -8,6 +8,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 Code = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{0,39}$", max_length=40)]
+OptionCode = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9_]{0,39}$", max_length=40)]  # "3_to_6_months"
 Construct = Annotated[str, Meta(pattern=r"^[A-Z][A-Z0-9_]{0,15}$")]
 Version = Annotated[int, Meta(ge=1, le=9999)]
 
@@ -23,7 +24,7 @@ class Text(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
 
 
 class Option(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    code: Code
+    code: OptionCode
     label: Text
 
 
