@@ -70,7 +70,7 @@ def fit_available(spec: ModelSpec, x: np.ndarray) -> PLSResult:
     y = np.column_stack([standardize(block_scores(z0, seen, w[:, j], layout.block == j)) for j in range(k)])
     iterations, converged = est.max_iterations, False
     for iteration in range(1, est.max_iterations + 1):
-        inner = y @ inner_weights(np.corrcoef(y, rowvar=False), layout.adjacency, est.scheme)
+        inner = y @ inner_weights(np.corrcoef(y, rowvar=False), layout, est.scheme)
         new = np.empty_like(y)
         for j, mode in enumerate(layout.modes):
             rows = layout.block == j

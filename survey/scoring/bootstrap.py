@@ -70,7 +70,7 @@ class Units:
     def __init__(self, x, weights, shift, clusters=None, groups=None, n_groups=0):
         self.p = x.shape[1]
         self.shift = shift
-        self.missing = bool(np.isnan(x).any())
+        self.missing = bool(np.issubdtype(x.dtype, np.floating) and np.isnan(x).any())
         self.iu = np.triu_indices(self.p)
         self.n_groups = n_groups
         w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
@@ -87,7 +87,7 @@ class Units:
         self.units = len(x) if clusters is None else agg.shape[0]
 
     def features(self, x, w, groups):
-        xs = x - self.shift
+        xs = x.astype(float) - self.shift
         seen = ~np.isnan(xs)
         xs = np.where(seen, xs, 0.0)
         i, j = self.iu
@@ -188,7 +188,8 @@ def fit_counts(result: PLSResult, units: Units, counts: np.ndarray, n_groups: in
             with np.errstate(invalid="ignore", divide="ignore"):
                 means = g[:, 0] / g[:, 1] + units.shift
         try:
-            fitted = fit_moments(result.spec, finish(units.sums(fsum[b])), align=result.weights, full=False)
+            fitted = fit_moments(result.spec, finish(units.sums(fsum[b])), align=result.weights, full=False,
+                                 layout=result.layout)
             stats = statistics(fitted, means)
         except (np.linalg.LinAlgError, ValueError, FloatingPointError):
             failed += 1

@@ -29,8 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("data", help="CSV file: one row per respondent, one column per item code")
     parser.add_argument("--scheme", choices=["centroid", "factorial", "path"], help="override the inner scheme")
     parser.add_argument("--convention", choices=["exact", "plspm"], help="override the stopping convention")
-    parser.add_argument("--missing", choices=["pairwise", "listwise"], default="pairwise",
-                        help="missing answers: available-case moments (default) or drop incomplete rows")
+    parser.add_argument("--missing", choices=["pairwise", "listwise", "available"], default="pairwise",
+                        help="missing answers: available-case moments (default), drop incomplete rows, "
+                             "or R plspm's available-data algorithm")
     parser.add_argument("--bootstrap", type=int, default=0, metavar="B", help="bootstrap resamples (0 = none)")
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="bootstrap seed")
     parser.add_argument("--cluster", metavar="COLUMN", help="resample clusters of this column (e.g. enterprise)")
@@ -67,6 +68,8 @@ def execute(args: argparse.Namespace) -> dict:
             raise DataError(f"data has no column {column!r}")
     if args.bootstrap < 0 or not 0 < args.level < 1:
         raise DataError("--bootstrap must be >= 0 and --level between 0 and 1")
+    if args.missing == "available" and args.bootstrap:
+        raise DataError("the bootstrap runs on moments: use --missing pairwise or listwise with --bootstrap")
     if args.missing == "listwise" and args.bootstrap:
         data = data.dropna(subset=list(spec.items))
         weights = None if weights is None else data[args.weights].to_numpy(dtype=float)

@@ -70,15 +70,15 @@ class Moments:
 
 def accumulate(x: np.ndarray, weights: np.ndarray | None = None, shift: np.ndarray | None = None) -> Sums:
     """One pass over ``x`` (rows x items, NaN = not applicable) in chunks; returns the weighted sums."""
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x)  # converted chunk by chunk: integer answers stay compact
     p = x.shape[1]
     if shift is None:
-        head = x[: min(len(x), 1000)]
+        head = x[: min(len(x), 1000)].astype(float)
         seen = (~np.isnan(head)).sum(axis=0)
         shift = np.where(seen > 0, np.nansum(head, axis=0) / np.maximum(seen, 1), 0.0)
     total = Sums(shift, np.zeros((p, p)), np.zeros((p, p)), np.zeros((p, p)), 0)
     for start in range(0, len(x), CHUNK_ROWS):
-        block = x[start : start + CHUNK_ROWS] - shift
+        block = x[start : start + CHUNK_ROWS].astype(float) - shift
         w = np.ones(len(block)) if weights is None else np.asarray(weights[start : start + CHUNK_ROWS], dtype=float)
         mask = ~np.isnan(block)
         if mask.all():
@@ -126,15 +126,17 @@ def compute_moments(x: np.ndarray, weights: np.ndarray | None = None, missing: s
     -------
     Moments
     """
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x)
+    if not np.issubdtype(x.dtype, np.number):
+        raise DataError("item values must be numeric")
     if weights is not None:
         weights = np.asarray(weights, dtype=float)
         if weights.shape != (len(x),) or not np.all(np.isfinite(weights)) or np.any(weights < 0):
             raise DataError("case weights must be finite, non-negative, one per row")
-    if missing == "listwise":
+    if missing == "listwise" and np.issubdtype(x.dtype, np.floating):
         keep = ~np.isnan(x).any(axis=1)
         x = x[keep]
         weights = None if weights is None else weights[keep]
-    elif missing != "pairwise":
+    elif missing not in ("pairwise", "listwise"):
         raise ValueError(f"unknown missing-data method {missing!r}")
     return finish(accumulate(x, weights))

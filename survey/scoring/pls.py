@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from survey.scoring.effects import EffectsResult, decompose
 from survey.scoring.moments import DataError, Moments, compute_moments
@@ -22,6 +22,9 @@ class Layout:
     block: np.ndarray
     modes: tuple[str, ...]
     adjacency: np.ndarray
+    predecessors: tuple[np.ndarray, ...]
+    successors: tuple[np.ndarray, ...]
+    formative: tuple[np.ndarray, ...]  # (construct, item rows) of the Mode B blocks
 
     @classmethod
     def of(cls, spec: ModelSpec) -> Layout:
@@ -30,7 +33,11 @@ class Layout:
         adj = np.zeros((len(names), len(names)))
         for a, b in spec.edges:
             adj[names.index(a), names.index(b)] = 1.0
-        return cls(names, spec.items, block, tuple(c.mode for c in spec.constructs), adj)
+        modes = tuple(c.mode for c in spec.constructs)
+        return cls(names, spec.items, block, modes, adj,
+                   tuple(np.flatnonzero(adj[:, k]) for k in range(len(names))),
+                   tuple(np.flatnonzero(adj[k, :]) for k in range(len(names))),
+                   tuple((j, np.flatnonzero(block == j)) for j, m in enumerate(modes) if m == "B"))
 
     @property
     def adjacency_total(self) -> np.ndarray:
@@ -95,18 +102,16 @@ class PLSResult:
         return self.moments.sd
 
 
-def inner_weights(corr: np.ndarray, adjacency: np.ndarray, scheme: str) -> np.ndarray:
+def inner_weights(corr: np.ndarray, layout: Layout, scheme: str) -> np.ndarray:
     """Inner weights ``E`` such that the inner estimate is ``Z = Y E``."""
-    link = adjacency + adjacency.T
+    link = layout.adjacency + layout.adjacency.T
     if scheme == "centroid":
         return np.sign(corr) * link
     if scheme == "factorial":
         return corr * link
     e = np.zeros_like(corr)
-    for k in range(len(corr)):
-        pred = adjacency[:, k] == 1
-        succ = adjacency[k, :] == 1
-        if pred.any():  # predecessors: regression of Y_k on them
+    for k, (pred, succ) in enumerate(zip(layout.predecessors, layout.successors)):
+        if len(pred):  # predecessors: regression of Y_k on them
             e[pred, k] = np.linalg.solve(corr[np.ix_(pred, pred)], corr[pred, k])
         e[succ, k] = corr[succ, k]  # successors: correlations
     return e
@@ -126,11 +131,10 @@ def estimate_weights(sigma: np.ndarray, layout: Layout, est) -> tuple[np.ndarray
     w_old = w.sum(axis=1)
     for iteration in range(1, est.max_iterations + 1):
         corr = w.T @ sigma @ w
-        inner = (sigma @ w) @ inner_weights(corr, layout.adjacency, est.scheme)
-        new = np.zeros_like(w)
-        for j, mode in enumerate(layout.modes):
-            rows = layout.block == j
-            new[rows, j] = inner[rows, j] if mode == "A" else np.linalg.solve(sigma[np.ix_(rows, rows)], inner[rows, j])
+        inner = (sigma @ w) @ inner_weights(corr, layout, est.scheme)
+        new = inner * odm  # Mode A: covariances of the items with the inner estimate
+        for j, rows in layout.formative:  # Mode B: regression of the inner estimate on the block
+            new[rows, j] = np.linalg.solve(sigma[np.ix_(rows, rows)], inner[rows, j])
         if est.convention == "plspm":  # R plspm: squared change of |unnormalised weights|
             w_new = new.sum(axis=1)
             done = np.sum((np.abs(w_old) - np.abs(w_new)) ** 2) < est.tolerance
@@ -145,7 +149,7 @@ def estimate_weights(sigma: np.ndarray, layout: Layout, est) -> tuple[np.ndarray
 
 
 def fit_moments(spec: ModelSpec, moments: Moments, rows: np.ndarray | None = None, *,
-                align: np.ndarray | None = None, full: bool = True) -> PLSResult:
+                align: np.ndarray | None = None, full: bool = True, layout: Layout | None = None) -> PLSResult:
     """Fit ``spec`` from the moments of its items (in ``spec.items`` order); scores only when ``rows`` given.
 
     Parameters
@@ -159,9 +163,11 @@ def fit_moments(spec: ModelSpec, moments: Moments, rows: np.ndarray | None = Non
         Reference weights (the full-sample fit's): each construct's sign is chosen to agree with them
         (bootstrap sign alignment) instead of the majority sign of its loadings.
     full : bool
-        Compute reliability/validity and GoF too (the bootstrap skips them).
+        Compute inference, reliability/validity and GoF too (the bootstrap skips them).
+    layout : Layout, optional
+        ``Layout.of(spec)``, when the caller has it already.
     """
-    layout = Layout.of(spec)
+    layout = Layout.of(spec) if layout is None else layout
     est = spec.estimation
     if not np.all(moments.sd > 0):
         flat = [layout.items[i] for i in np.flatnonzero(~(moments.sd > 0))]
@@ -179,6 +185,7 @@ def fit_moments(spec: ModelSpec, moments: Moments, rows: np.ndarray | None = Non
     cross = cross * sign
     scores = None
     if rows is not None:
+        rows = np.asarray(rows, dtype=float)
         centred = np.where(np.isnan(rows), 0.0, (rows - moments.mean) / (moments.sd if est.scaled else 1.0))
         scores = centred @ w_signed
     return assemble(spec, layout, moments, iterations, converged, w_signed, outer, cross,
@@ -189,7 +196,7 @@ def assemble(spec, layout, moments, iterations, converged, w_signed, outer, cros
              full=True) -> PLSResult:
     """Everything that follows from the weights, the item-construct and the construct correlations."""
     odm = layout.design
-    paths, inner, r2, r2_adj = regress(layout, corr, moments.n)
+    paths, inner, r2, r2_adj = regress(layout, corr, moments.n, full)
     loadings = (cross * odm).sum(axis=1)
     communalities = loadings**2
     redundancies = communalities * r2[layout.block]
@@ -205,7 +212,7 @@ def assemble(spec, layout, moments, iterations, converged, w_signed, outer, cros
                      scores)
 
 
-def regress(layout: Layout, corr: np.ndarray, n: float):
+def regress(layout: Layout, corr: np.ndarray, n: float, inference: bool = True):
     """OLS of every endogenous construct on its predecessors, from the construct correlations.
 
     Standard errors, t and p equal R's ``lm`` (and statsmodels ``OLS``) on the standardized scores with
@@ -216,8 +223,7 @@ def regress(layout: Layout, corr: np.ndarray, n: float):
     r2 = np.zeros(k)
     r2_adj = np.zeros(k)
     inner = []
-    for j in range(k):
-        pred = np.flatnonzero(layout.adjacency[:, j])
+    for j, pred in enumerate(layout.predecessors):
         if len(pred) == 0:
             continue
         rxx = corr[np.ix_(pred, pred)]
@@ -227,12 +233,13 @@ def regress(layout: Layout, corr: np.ndarray, n: float):
         if df <= 0:
             raise DataError(f"too few observations ({n:g}) for the regression of {layout.constructs[j]}")
         r2_adj[j] = 1 - (1 - r2[j]) * (n - 1) / df
-        se = np.sqrt((1 - r2[j]) / df * np.diag(np.linalg.inv(rxx)))
         paths[pred, j] = beta
-        for i, b, s in zip(pred, beta, se):
-            t = b / s
-            inner.append(PathEstimate(layout.constructs[i], layout.constructs[j], float(b), float(s), float(t),
-                                      float(2 * stats.t.sf(abs(t), df))))
+        if inference:
+            se = np.sqrt((1 - r2[j]) / df * np.diag(np.linalg.inv(rxx)))
+            t = beta / se
+            p = 2 * special.stdtr(df, -np.abs(t))
+            inner += [PathEstimate(layout.constructs[i], layout.constructs[j], float(b), float(s), float(tv),
+                                   float(pv)) for i, b, s, tv, pv in zip(pred, beta, se, t, p)]
     return paths, tuple(inner), r2, r2_adj
 
 
@@ -247,7 +254,9 @@ def frame_values(spec: ModelSpec, data) -> np.ndarray:
         if bad:
             raise DataError(f"non-numeric values in columns: {', '.join(bad)}")
         return sub.to_numpy(dtype=float)
-    x = np.asarray(data, dtype=float)
+    x = np.asarray(data)
+    if not np.issubdtype(x.dtype, np.number):
+        raise DataError("item values must be numeric")
     if x.ndim != 2 or x.shape[1] != len(spec.items):
         raise DataError(f"expected an array with {len(spec.items)} item columns")
     return x
@@ -281,8 +290,8 @@ def fit(spec: ModelSpec, data, *, weights=None, missing: str = "pairwise", score
 
         if weights is not None:
             raise DataError("missing='available' takes no case weights; use 'pairwise'")
-        return fit_available(spec, x)
-    if missing == "listwise":
+        return fit_available(spec, x.astype(float))
+    if missing == "listwise" and np.issubdtype(x.dtype, np.floating):
         keep = ~np.isnan(x).any(axis=1)
         x = x[keep]
         weights = None if weights is None else np.asarray(weights, dtype=float)[keep]
