@@ -29,6 +29,7 @@ class Settings(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     max_body_bytes: Annotated[int, Meta(ge=1024, le=16 * 1024 * 1024)] = 64 * 1024
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "FULL"
     debug: bool = False
+    demo: bool = True  # `survey serve` fills an empty embedded database with the demo wave
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:

@@ -1,0 +1,43 @@
+"""Submitting responses: validated against the exact instrument version, acknowledged after commit."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Controller, Response as HttpResponse, get, post
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from survey.api.context import AppContext, admin_only
+from survey.responses import Response, ResponseSubmit
+from survey.store.responses import get_response, submit_response
+
+SUBMIT_BODY_LIMIT = 32 * 1024  # a full questionnaire is about 2 KB of JSON
+
+
+def instrument_for(context: AppContext, code: str, version: int):
+    try:
+        return context.catalogue.get(code, version).instrument
+    except LookupError:
+        return None
+
+
+class ResponseController(Controller):
+    path = "/api/responses"
+    tags = ["responses"]
+
+    @post("/", request_max_body_size=SUBMIT_BODY_LIMIT, status_code=HTTP_201_CREATED, sync_to_thread=True)
+    def submit(self, context: AppContext, data: JSONBody[ResponseSubmit]) -> HttpResponse[Response]:
+        """Store a response (201), or answer with the identical stored one (200); 409 for the same id with other content."""
+        stored, created = submit_response(
+            context.db,
+            instrument_for(context, data.instrument, data.version),
+            data,
+            cities=context.regions.codes(),
+            channel="api",
+        )
+        return HttpResponse(stored, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
+
+    @get("/{response_id:uuid}", guards=[admin_only], sync_to_thread=True)
+    def read(self, context: AppContext, response_id: FromPath[uuid.UUID]) -> Response:
+        return get_response(context.db, response_id)
