@@ -93,7 +93,7 @@ def fit_available(spec: ModelSpec, x: np.ndarray) -> PLSResult:
     w = w * np.sqrt(n / (n - 1)) / raw.std(axis=0, ddof=1)
     cross = pairwise_corr(z, y)
     return assemble(spec, layout, moments, iterations, converged, w, w.sum(axis=1), cross,
-                    np.corrcoef(y, rowvar=False), np.ones(len(layout.items)), y)
+                    np.corrcoef(y, rowvar=False), np.ones(len(layout.items)), y, missing="available")
 
 
 def block_scores(z0: np.ndarray, seen: np.ndarray, w: np.ndarray, rows: np.ndarray) -> np.ndarray:

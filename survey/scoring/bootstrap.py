@@ -2,8 +2,9 @@
 
 Every unit (a row, or a cluster such as an enterprise) carries its weighted sums ``w * f(x)`` where
 ``f`` lists the entries of ``x``, ``x x'`` (and the observed mask when cells are missing).  A resample's
-sums are ``counts @ unit_sums``: one matrix product per batch of resamples, no refit from rows.  Every
-resample is then fitted on its moments with the signs of the constructs aligned to the full sample.
+sums are ``counts @ unit_sums``: one matrix product per batch of resamples, no refit from rows.  All
+resamples of a batch are then fitted on their moments at once (:mod:`survey.scoring.batch`), with the
+signs of the constructs aligned to the full sample.  Resamples that do not converge count as failed (NaN).
 Percentile and BCa intervals; BCa's acceleration comes from a delete-a-group jackknife over clusters,
 or over ``JACKKNIFE_GROUPS`` random groups of units when there are more (for respondents always):
 deleting groups of N/m units gives the same acceleration to first order as deleting single units.
@@ -16,9 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse, special
 
+from survey.scoring.batch import BatchMoments, block_scores_batch, fit_batch, index_weights_batch
 from survey.scoring.index import NonPositiveWeightsError, block_scores, compute_index, factorize, index_weights, rescale
-from survey.scoring.moments import Moments, Sums, finish
-from survey.scoring.pls import PLSResult, fit_moments, frame_values
+from survey.scoring.moments import DataError
+from survey.scoring.pls import PLSResult, frame_values
 
 JACKKNIFE_GROUPS = 100
 BATCH = 100
@@ -108,26 +110,38 @@ class Units:
     def resample(self, counts: np.ndarray):
         """Feature sums (and group sums) of every resample in ``counts`` (resamples x units)."""
         total = 0.0
-        gsum = 0.0
+        gsum = None
         for rows, f, g in self.chunks:
             c = counts[:, rows].astype(float)
             total = total + c @ f
             if g is not None:
-                gsum = gsum + np.asarray((g.T @ c.T).T)
+                part = np.asarray((g.T @ c.T).T)
+                gsum = part if gsum is None else gsum + part
         return total, gsum
 
-    def sums(self, f: np.ndarray) -> Sums:
+    def moments(self, f: np.ndarray) -> BatchMoments:
+        """Means and (available-case) covariances of every resample's feature sums ``f`` (b x F)."""
         p, q = self.p, len(self.iu[0])
-        up = np.zeros((p, p))
+        b = len(f)
 
         def sym(v):
-            m = up.copy()
-            m[self.iu] = v
-            return m + np.triu(m, 1).T
+            m = np.zeros((b, p, p))
+            m[:, self.iu[0], self.iu[1]] = v
+            return m + np.triu(m, 1).swapaxes(1, 2)
 
-        if self.missing:
-            return Sums(self.shift, sym(f[:q]), f[q:q + p * p].reshape(p, p), sym(f[q + p * p:]), 0)
-        return Sums(self.shift, np.full((p, p), f[0]), np.repeat(f[1:1 + p, None], p, axis=1), sym(f[1 + p:]), 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if self.missing:
+                w, a, c = sym(f[:, :q]), f[:, q:q + p * p].reshape(b, p, p), sym(f[:, q + p * p:])
+                pair = a / w
+                cov = c / w - pair * pair.swapaxes(1, 2)
+                cov = (cov + cov.swapaxes(1, 2)) / 2
+                mean = np.einsum("bii->bi", pair)
+                n = np.einsum("bii->bi", w).max(axis=1)
+            else:
+                n = f[:, 0]
+                mean = f[:, 1:1 + p] / n[:, None]
+                cov = sym(f[:, 1 + p:]) / n[:, None, None] - mean[:, :, None] * mean[:, None, :]
+        return BatchMoments(n, mean + self.shift, cov)
 
 
 def statistics(result: PLSResult, group_means: np.ndarray | None = None) -> dict[str, np.ndarray]:
@@ -176,27 +190,40 @@ def labels(result: PLSResult, groups: list | None = None) -> dict[str, tuple[str
 
 
 def fit_counts(result: PLSResult, units: Units, counts: np.ndarray, n_groups: int):
-    """Fit every resample in ``counts``; returns a dict of (resamples x k) arrays and the failures."""
+    """Fit every resample in ``counts`` at once; returns a dict of (resamples x k) arrays and the failures."""
     fsum, gsum = units.resample(counts)
-    rows: dict[str, list] = {}
-    failed = 0
-    template = statistics(result, np.zeros((n_groups, units.p)) if n_groups else None)
-    for b in range(len(counts)):
-        means = None
-        if n_groups:
-            g = gsum[b].reshape(n_groups, 2, units.p)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                means = g[:, 0] / g[:, 1] + units.shift
-        try:
-            fitted = fit_moments(result.spec, finish(units.sums(fsum[b])), align=result.weights, full=False,
-                                 layout=result.layout)
-            stats = statistics(fitted, means)
-        except (np.linalg.LinAlgError, ValueError, FloatingPointError):
-            failed += 1
-            stats = {k: np.full(len(v), np.nan) for k, v in template.items()}
-        for k, v in stats.items():
-            rows.setdefault(k, []).append(v)
-    return {k: np.array(v) for k, v in rows.items()}, failed
+    moments = units.moments(fsum)
+    layout, spec = result.layout, result.spec
+    try:
+        fitted = fit_batch(layout, spec.estimation, moments, result.weights)
+    except np.linalg.LinAlgError:  # a singular resample: fit one by one, marking the failures
+        parts = [fit_counts(result, units, counts[i:i + 1], n_groups) for i in range(len(counts))]
+        return {k: np.concatenate([p[0][k] for p in parts]) for k in parts[0][0]}, sum(p[1] for p in parts)
+    names = layout.constructs
+    edges = [(names.index(a), names.index(b)) for a, b in spec.edges]
+    endo = layout.adjacency.sum(axis=0) > 0
+    t = names.index(spec.index)
+    sd = np.sqrt(np.einsum("bii->bi", moments.cov))
+    w = index_weights_batch(layout, spec.estimation.scaled, fitted, sd)
+    index = block_scores_batch(w, rescale(moments.mean, spec.scale), layout.block, len(names))
+    out = {
+        "paths": np.stack([fitted.path_coefficients[:, i, j] for i, j in edges], axis=1),
+        "outer_weights": fitted.weights.sum(axis=2),
+        "loadings": fitted.loadings,
+        "r_squared": fitted.r_squared[:, endo],
+        "total_effects": fitted.total_effects[:, layout.adjacency_total],
+        "index": index,
+    }
+    if n_groups:
+        g = gsum.reshape(len(counts), n_groups, 2, units.p)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = g[:, :, 0] / g[:, :, 1] + units.shift
+        out["group_index"] = block_scores_batch(w[:, None, :], rescale(means, spec.scale), layout.block,
+                                                len(names))[..., t]
+    bad = ~fitted.converged | ~np.all(np.isfinite(out["paths"]), axis=1)
+    for v in out.values():
+        v[bad] = np.nan
+    return out, int(bad.sum())
 
 
 def intervals(estimate, draws, jack, level):
@@ -253,7 +280,13 @@ def bootstrap(result: PLSResult, data, *, resamples: int = 1000, seed: int = 0, 
         Families ``paths``, ``outer_weights``, ``loadings``, ``r_squared``, ``total_effects``,
         ``index`` (every construct) and ``group_index``.
     """
+    if result.missing == "available":
+        raise DataError("the bootstrap runs on moments: fit with missing='pairwise' or 'listwise'")
     x = frame_values(result.spec, data)
+    if result.missing == "listwise" and np.issubdtype(x.dtype, np.floating):
+        keep = ~np.isnan(x).any(axis=1)
+        x, data = x[keep], data[keep]
+        weights = None if weights is None else np.asarray(weights, dtype=float)[keep]
     clusters = None if cluster is None else factorize(_column(data, cluster))[0]
     groups, group_names = (None, None) if by is None else factorize(_column(data, by))
     n_groups = 0 if by is None else len(group_names)
@@ -287,8 +320,6 @@ def jackknife_counts(units: int, seed: int) -> np.ndarray:
 
 
 def _column(data, name):
-    from survey.scoring.moments import DataError
-
     if not hasattr(data, "columns") or name not in data.columns:
         raise DataError(f"data has no column {name!r}")
     return data[name]

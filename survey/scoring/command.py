@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from survey.scoring.bootstrap import bootstrap
-from survey.scoring.index import NonPositiveWeightsError, compute_index
+from survey.scoring.index import NonPositiveWeightsError, compute_index, group_index
+from survey.scoring.ipma import ipma
 from survey.scoring.moments import DataError
 from survey.scoring.pls import fit
 from survey.scoring.report import to_data, to_text
@@ -35,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bootstrap", type=int, default=0, metavar="B", help="bootstrap resamples (0 = none)")
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="bootstrap seed")
     parser.add_argument("--cluster", metavar="COLUMN", help="resample clusters of this column (e.g. enterprise)")
-    parser.add_argument("--by", metavar="COLUMN", help="also bootstrap the index per group of this column")
+    parser.add_argument("--by", metavar="COLUMN", help="index per group of this column (with intervals when bootstrapping)")
     parser.add_argument("--weights", metavar="COLUMN", help="column of case weights")
     parser.add_argument("--level", type=float, default=0.95, help="confidence level of the intervals")
     parser.add_argument("--format", choices=["text", "json"], default="text")
@@ -70,20 +71,19 @@ def execute(args: argparse.Namespace) -> dict:
         raise DataError("--bootstrap must be >= 0 and --level between 0 and 1")
     if args.missing == "available" and args.bootstrap:
         raise DataError("the bootstrap runs on moments: use --missing pairwise or listwise with --bootstrap")
-    if args.missing == "listwise" and args.bootstrap:
-        data = data.dropna(subset=list(spec.items))
-        weights = None if weights is None else data[args.weights].to_numpy(dtype=float)
     result = fit(spec, data, weights=weights, missing=args.missing, scores=False)
-    index, error = None, None
+    index, error, groups, drivers = None, None, None, None
     try:
         index = compute_index(result)
+        drivers = ipma(result)
+        groups = group_index(result, data, args.by, weights) if args.by else None
     except NonPositiveWeightsError as exc:
         error = str(exc)
     boot = None
     if args.bootstrap:
         boot = bootstrap(result, data, resamples=args.bootstrap, seed=args.seed, cluster=args.cluster, by=args.by,
                          weights=weights, level=args.level)
-    return to_data(result, index, boot, error)
+    return to_data(result, index, boot, error, groups, drivers)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ import numpy as np
 from survey.scoring.spec import ScoringError
 
 #: rows per chunk in the single pass, so memory stays at a few chunks of p^2 whatever N is
-CHUNK_ROWS = 65_536
+CHUNK_ROWS = 16_384
 
 
 class DataError(ScoringError):
@@ -71,23 +71,26 @@ class Moments:
 def accumulate(x: np.ndarray, weights: np.ndarray | None = None, shift: np.ndarray | None = None) -> Sums:
     """One pass over ``x`` (rows x items, NaN = not applicable) in chunks; returns the weighted sums."""
     x = np.asarray(x)  # converted chunk by chunk: integer answers stay compact
+    weights = None if weights is None else np.asarray(weights, dtype=float)
     p = x.shape[1]
     if shift is None:
         head = x[: min(len(x), 1000)].astype(float)
         seen = (~np.isnan(head)).sum(axis=0)
         shift = np.where(seen > 0, np.nansum(head, axis=0) / np.maximum(seen, 1), 0.0)
     total = Sums(shift, np.zeros((p, p)), np.zeros((p, p)), np.zeros((p, p)), 0)
+    exact = not np.issubdtype(x.dtype, np.floating)  # integer answers: no NaN possible
     for start in range(0, len(x), CHUNK_ROWS):
-        block = x[start : start + CHUNK_ROWS].astype(float) - shift
-        w = np.ones(len(block)) if weights is None else np.asarray(weights[start : start + CHUNK_ROWS], dtype=float)
-        mask = ~np.isnan(block)
-        if mask.all():
-            wx = block * w[:, None]
-            col = wx.sum(axis=0)
-            W = np.full((p, p), w.sum())
-            A = np.repeat(col[:, None], p, axis=1)
+        block = x[start : start + CHUNK_ROWS].astype(float)
+        block -= shift
+        mask = None if exact else ~np.isnan(block)
+        if mask is None or mask.all():
+            wx = block if weights is None else block * weights[start : start + CHUNK_ROWS, None]
+            sw = len(block) if weights is None else weights[start : start + CHUNK_ROWS].sum()
+            W = np.full((p, p), float(sw))
+            A = np.repeat(wx.sum(axis=0)[:, None], p, axis=1)
             C = wx.T @ block
         else:
+            w = np.ones(len(block)) if weights is None else weights[start : start + CHUNK_ROWS]
             m = mask.astype(float)
             block = np.where(mask, block, 0.0)
             wx = block * w[:, None]

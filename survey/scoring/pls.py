@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,7 +25,7 @@ class Layout:
     adjacency: np.ndarray
     predecessors: tuple[np.ndarray, ...]
     successors: tuple[np.ndarray, ...]
-    formative: tuple[np.ndarray, ...]  # (construct, item rows) of the Mode B blocks
+    formative: tuple[tuple[int, np.ndarray], ...]  # (construct, item rows) of the Mode B blocks
 
     @classmethod
     def of(cls, spec: ModelSpec) -> Layout:
@@ -87,6 +88,13 @@ class PLSResult:
     quality: QualityResult | None
     gof: float
     scores: np.ndarray | None = field(default=None, repr=False)
+    missing: str = "pairwise"  # how missing answers were handled: pairwise, listwise or available
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):  # frozen results: arrays read-only too
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
 
     @property
     def n(self) -> float:
@@ -193,7 +201,7 @@ def fit_moments(spec: ModelSpec, moments: Moments, rows: np.ndarray | None = Non
 
 
 def assemble(spec, layout, moments, iterations, converged, w_signed, outer, cross, corr, item_scale, scores,
-             full=True) -> PLSResult:
+             full=True, missing="pairwise") -> PLSResult:
     """Everything that follows from the weights, the item-construct and the construct correlations."""
     odm = layout.design
     paths, inner, r2, r2_adj = regress(layout, corr, moments.n, full)
@@ -209,7 +217,7 @@ def assemble(spec, layout, moments, iterations, converged, w_signed, outer, cros
             gof = float(np.sqrt(communalities[multi].mean() * r2[endo].mean()))
     return PLSResult(spec, layout, moments, iterations, converged, w_signed, outer, loadings, cross, communalities,
                      redundancies, corr, paths, inner, r2, r2_adj, decompose(layout.constructs, paths), quality, gof,
-                     scores)
+                     scores, missing)
 
 
 def regress(layout: Layout, corr: np.ndarray, n: float, inference: bool = True):
@@ -298,4 +306,5 @@ def fit(spec: ModelSpec, data, *, weights=None, missing: str = "pairwise", score
     moments = compute_moments(x, weights, "pairwise")
     if len(x) <= len(spec.items) or moments.n <= len(spec.items):
         raise DataError(f"{len(x)} rows are too few for a model with {len(spec.items)} items")
-    return fit_moments(spec, moments, x if scores else None)
+    result = fit_moments(spec, moments, x if scores else None)
+    return result if missing == "pairwise" else dataclasses.replace(result, missing=missing)

@@ -7,7 +7,8 @@ import math
 import numpy as np
 
 from survey.scoring.bootstrap import BootstrapResult
-from survey.scoring.index import IndexResult
+from survey.scoring.index import GroupIndexResult, IndexResult
+from survey.scoring.ipma import IPMAResult
 from survey.scoring.pls import PLSResult
 
 
@@ -26,7 +27,8 @@ def interval_map(boot: BootstrapResult | None, family: str) -> dict[str, dict]:
 
 
 def to_data(result: PLSResult, index: IndexResult | None, boot: BootstrapResult | None = None,
-            index_error: str | None = None) -> dict:
+            index_error: str | None = None, groups: GroupIndexResult | None = None,
+            drivers: IPMAResult | None = None) -> dict:
     """Everything a client needs, as plain lists and dicts (keys documented in the issue)."""
     layout, q = result.layout, result.quality
     names = layout.constructs
@@ -66,6 +68,18 @@ def to_data(result: PLSResult, index: IndexResult | None, boot: BootstrapResult 
         "inner_vif": [{"from": names[i], "to": names[j], "vif": num(q.inner_vif[i, j])}
                       for i, j in zip(*np.nonzero(np.isfinite(q.inner_vif)))],
     }
+    if groups is not None:
+        group_ci = interval_map(boot, "group_index")
+        out["groups"] = {"column": groups.column, "rows": [
+            {"group": g, "n": int(groups.n[i]), "weighted_n": num(groups.weighted_n[i]),
+             "index": num(groups.index[i]), **({"bootstrap": group_ci[str(g)]} if group_ci else {})}
+            for i, g in enumerate(groups.groups)]}
+    if drivers is not None:
+        out["ipma"] = {"target": drivers.target, "index": num(drivers.index), "drivers": [
+            {"level": level, "name": d.name, "construct": d.construct, "importance": num(d.importance),
+             "performance": num(d.performance), "required_rise": None if d.required_rise is None
+             else num(d.required_rise), "reachable": d.reachable}
+            for level, family in (("construct", drivers.constructs), ("item", drivers.items)) for d in family]}
     if boot is not None:
         out["bootstrap"] = {
             "resamples": boot.resamples, "seed": boot.seed, "cluster": boot.cluster, "level": boot.level,
@@ -110,4 +124,17 @@ def to_text(data: dict) -> str:
         lines.append(f"Index {idx['construct']}: not computed: {idx['error']}")
     else:
         lines.append(f"Index {idx['construct']} = {idx['value']:.1f} (target {idx['target']:g})")
+    if "groups" in data:
+        lines += ["", f"Index by {data['groups']['column']}"]
+        for g in data["groups"]["rows"]:
+            ci = g.get("bootstrap", {}).get("bca")
+            lines.append(f"  {str(g['group']):<20}{g['n']:>7}{fmt(g['index'], 8, 1)}"
+                         + (f"   [{fmt(ci[0], 5, 1)}, {fmt(ci[1], 5, 1)}]" if ci else ""))
+    if "ipma" in data:
+        lines += ["", f"Drivers (importance = index points per point of performance; rise to reach "
+                      f"{data['ipma']['target']:g})"]
+        for d in data["ipma"]["drivers"]:
+            if d["level"] == "construct":
+                rise = "not reachable" if not d["reachable"] else f"+{d['required_rise']:.1f}"
+                lines.append(f"  {d['name']:<14}{fmt(d['importance'], 8)}{fmt(d['performance'], 8, 1)}   {rise}")
     return "\n".join(lines) + "\n"

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from survey.scoring.bootstrap import bootstrap
 from survey.scoring.moments import DataError
 from survey.scoring.pls import fit
 from survey.scoring.spec import load_model
@@ -69,3 +70,9 @@ def test_default_pairwise_and_listwise_run_on_missing_answers(setup):
     assert np.max(np.abs(pairwise.path_coefficients - available.path_coefficients)) < 0.05
     with pytest.raises(DataError, match="weights"):
         fit(spec, data, missing="available", weights=np.ones(len(data)))
+    with pytest.raises(DataError, match="moments"):
+        bootstrap(available, data, resamples=10)
+    assert (available.missing, pairwise.missing, listwise.missing) == ("available", "pairwise", "listwise")
+    # a listwise fit bootstraps the complete rows
+    boot = bootstrap(listwise, data, resamples=20, seed=1)
+    assert boot.failed == 0 and np.all(np.isfinite(boot["paths"].draws))

@@ -42,7 +42,7 @@ def test_json_has_the_documented_keys(capsys):
 def test_text_summary(capsys):
     assert main(["fit", PLSPM_MODEL, SATISFACTION, "--bootstrap", "20"]) == 0
     text = capsys.readouterr().out
-    assert "VAL -> SAT" in text and "Index SAT =" in text and "BCa" in text
+    assert "VAL -> SAT" in text and "Index SAT =" in text and "BCa" in text and "Drivers" in text
 
 
 def write(tmp_path, frame, name="data.csv"):
@@ -72,12 +72,13 @@ def bad_inputs(tmp_path):
         "absent model": [str(tmp_path / "absent.toml"), SATISFACTION],
         "no weights column": [PLSPM_MODEL, SATISFACTION, "--weights", "w"],
         "no cluster column": [PLSPM_MODEL, SATISFACTION, "--bootstrap", "5", "--cluster", "firm"],
+        "bootstrap of available": [PLSPM_MODEL, SATISFACTION, "--bootstrap", "5", "--missing", "available"],
     }
 
 
 @pytest.mark.parametrize("case", ["missing column", "non-numeric", "cycle", "empty block", "too few rows",
                                   "unreadable data", "absent data", "absent model", "no weights column",
-                                  "no cluster column"])
+                                  "no cluster column", "bootstrap of available"])
 def test_bad_input_exits_2_with_one_message(tmp_path, capsys, case):
     assert main(["fit", *bad_inputs(tmp_path)[case]]) == 2
     captured = capsys.readouterr()
@@ -97,3 +98,7 @@ def test_weights_column_and_cluster(tmp_path, capsys):
     assert out["n"] == pytest.approx(data["w"].sum())
     assert out["bootstrap"]["cluster"] == "firm"
     assert [g["label"] for g in out["bootstrap"]["estimates"]["group_index"]] == ["female", "male"]
+    assert [g["group"] for g in out["groups"]["rows"]] == ["female", "male"]
+    assert all(g["bootstrap"]["percentile"][0] < g["index"] < g["bootstrap"]["percentile"][1]
+               for g in out["groups"]["rows"])
+    assert {d["name"] for d in out["ipma"]["drivers"] if d["level"] == "construct"} == {"IMAG", "EXPE", "QUAL", "VAL"}
