@@ -62,31 +62,46 @@ def iter_counts(rng: np.random.Generator, units: int, resamples: int):
     dtype = np.uint8 if units < 2**16 else np.uint16
     for start in range(0, resamples, BATCH):
         b = min(BATCH, resamples - start)
-        picks = rng.integers(0, units, size=(b, units)) + (np.arange(b) * units)[:, None]
-        yield np.bincount(picks.ravel(), minlength=b * units).reshape(b, units).astype(dtype)
+        picks = rng.integers(0, units, size=(b, units), dtype=np.int32 if units < 2**31 else np.int64)
+        flat = picks.astype(np.int64) if b * units >= 2**31 else picks
+        flat += (np.arange(b, dtype=flat.dtype) * units)[:, None]
+        yield np.bincount(flat.ravel(), minlength=b * units).reshape(b, units).astype(dtype)
+
+
+#: float32 represents every integer below 2**24 exactly
+EXACT_FLOAT32 = 2**24
 
 
 class Units:
-    """Per-unit weighted feature sums of a data set (units = rows, or clusters)."""
+    """Per-unit weighted feature sums of a data set (units = rows, or clusters).
+
+    With integer answers and no case weights, the features are small integers (the shift is rounded),
+    so the resampling product runs in float32 whenever every partial sum stays below 2**24: exact, and
+    twice as fast as float64.
+    """
 
     def __init__(self, x, weights, shift, clusters=None, groups=None, n_groups=0):
         self.p = x.shape[1]
-        self.shift = shift
-        self.missing = bool(np.issubdtype(x.dtype, np.floating) and np.isnan(x).any())
+        floating = np.issubdtype(x.dtype, np.floating)
+        self.missing = bool(floating and np.isnan(x).any())
+        integral = not floating or bool(np.all((x == np.rint(x)) | np.isnan(x)))
+        self.exact = weights is None and integral
+        self.shift = np.rint(shift) if self.exact else np.asarray(shift, dtype=float)
         self.iu = np.triu_indices(self.p)
         self.n_groups = n_groups
         w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
         self.chunks = []
         for start in range(0, len(x), ROW_CHUNK):
-            sl = slice(start, start + ROW_CHUNK)
+            sl = slice(start, min(start + ROW_CHUNK, len(x)))
             f, g = self.features(x[sl], w[sl], None if groups is None else groups[sl])
-            self.chunks.append((np.arange(start, min(start + ROW_CHUNK, len(x))), f, g))
+            self.chunks.append((sl, f, g))
         if clusters is not None:
             agg = sparse.csr_matrix((np.ones(len(x)), (clusters, np.arange(len(x)))))
-            f = sum(agg[:, rows] @ f for rows, f, _ in self.chunks)
-            g = None if groups is None else sparse.csr_matrix(sum(agg[:, rows] @ g for rows, _, g in self.chunks))
-            self.chunks = [(np.arange(agg.shape[0]), np.asarray(f), g)]
+            f = sum(agg[:, sl] @ f.astype(float) for sl, f, _ in self.chunks)
+            g = None if groups is None else sparse.csr_matrix(sum(agg[:, sl] @ g for sl, _, g in self.chunks))
+            self.chunks = [(slice(0, agg.shape[0]), np.asarray(f), g)]
         self.units = len(x) if clusters is None else agg.shape[0]
+        self.largest = [float(np.abs(f).max()) if f.size else 0.0 for _, f, _ in self.chunks]
 
     def features(self, x, w, groups):
         xs = x.astype(float) - self.shift
@@ -105,17 +120,21 @@ class Units:
             cols = groups[:, None] * 2 * self.p + np.arange(2 * self.p)[None, :]
             rows = np.repeat(np.arange(len(x)), 2 * self.p)
             g = sparse.csr_matrix((vals.ravel(), (rows, cols.ravel())), shape=(len(x), self.n_groups * 2 * self.p))
-        return f * w[:, None], g
+        return (f.astype(np.float32) if self.exact else f * w[:, None]), g
 
     def resample(self, counts: np.ndarray):
         """Feature sums (and group sums) of every resample in ``counts`` (resamples x units)."""
         total = 0.0
         gsum = None
-        for rows, f, g in self.chunks:
-            c = counts[:, rows].astype(float)
-            total = total + c @ f
+        top = float(counts.max()) if counts.size else 0.0
+        for (sl, f, g), largest in zip(self.chunks, self.largest):
+            c = counts[:, sl]
+            if self.exact and (sl.stop - sl.start) * top * largest < EXACT_FLOAT32:
+                total = total + (c.astype(np.float32) @ f.astype(np.float32, copy=False)).astype(float)
+            else:
+                total = total + c.astype(float) @ f.astype(float, copy=False)
             if g is not None:
-                part = np.asarray((g.T @ c.T).T)
+                part = np.asarray((g.T @ c.astype(float).T).T)
                 gsum = part if gsum is None else gsum + part
         return total, gsum
 
