@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from survey.scoring.bootstrap import bootstrap, resample_counts
+from survey.scoring.bootstrap import Units, bootstrap, resample_counts
 from survey.scoring.index import compute_index
 from survey.scoring.pls import fit
 from survey.scoring.spec import load_model
@@ -29,7 +29,7 @@ def setup():
 def naive(spec, data, weights, counts, unit_rows):
     rows = np.concatenate([np.repeat(r, c) for r, c in zip(unit_rows, counts) if c])
     sample = data.iloc[rows]
-    fitted = fit(spec, sample, weights=weights[rows], scores=False)
+    fitted = fit(spec, sample, weights=None if weights is None else weights[rows], scores=False)
     return fitted, compute_index(fitted)
 
 
@@ -55,6 +55,18 @@ def test_weighted_bootstrap_equals_naive_row_resampling(setup, with_missing):
     counts = resample_counts(42, len(data), 5)
     for b in range(5):
         fitted, idx = naive(spec, data, weights, counts[b], [[i] for i in range(len(data))])
+        check_draw(boot, b, fitted, idx, spec)
+
+
+def test_unweighted_integer_answers_equal_naive_row_resampling(setup):
+    """Integer answers without weights take the exact float32 product; still equal to refitting rows."""
+    spec, data, _ = setup
+    full = fit(spec, data)
+    assert Units(data[list(spec.items)].to_numpy(dtype=float), None, full.moments.mean).exact
+    boot = bootstrap(full, data, resamples=5, seed=7)
+    counts = resample_counts(7, len(data), 5)
+    for b in range(5):
+        fitted, idx = naive(spec, data, None, counts[b], [[i] for i in range(len(data))])
         check_draw(boot, b, fitted, idx, spec)
 
 
