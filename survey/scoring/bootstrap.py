@@ -214,17 +214,22 @@ def fit_counts(result: PLSResult, units: Units, counts: np.ndarray, n_groups: in
     moments = units.moments(fsum)
     layout, spec = result.layout, result.spec
     try:
-        fitted = fit_batch(layout, spec.estimation, moments, result.weights)
+        with np.errstate(all="ignore"):  # degenerate resamples give NaN and count as failed
+            fitted = fit_batch(layout, spec.estimation, moments, result.weights)
     except np.linalg.LinAlgError:  # a singular resample: fit one by one, marking the failures
+        if len(counts) == 1:
+            template = statistics(result, np.zeros((n_groups, units.p)) if n_groups else None)
+            return {k: np.full((1, len(v)), np.nan) for k, v in template.items()}, 1
         parts = [fit_counts(result, units, counts[i:i + 1], n_groups) for i in range(len(counts))]
         return {k: np.concatenate([p[0][k] for p in parts]) for k in parts[0][0]}, sum(p[1] for p in parts)
     names = layout.constructs
     edges = [(names.index(a), names.index(b)) for a, b in spec.edges]
     endo = layout.adjacency.sum(axis=0) > 0
     t = names.index(spec.index)
-    sd = np.sqrt(np.einsum("bii->bi", moments.cov))
-    w = index_weights_batch(layout, spec.estimation.scaled, fitted, sd)
-    index = block_scores_batch(w, rescale(moments.mean, spec.scale), layout.block, len(names))
+    with np.errstate(all="ignore"):
+        sd = np.sqrt(np.einsum("bii->bi", moments.cov))
+        w = index_weights_batch(layout, spec.estimation.scaled, fitted, sd)
+        index = block_scores_batch(w, rescale(moments.mean, spec.scale), layout.block, len(names))
     out = {
         "paths": np.stack([fitted.path_coefficients[:, i, j] for i, j in edges], axis=1),
         "outer_weights": fitted.weights.sum(axis=2),
@@ -239,7 +244,7 @@ def fit_counts(result: PLSResult, units: Units, counts: np.ndarray, n_groups: in
             means = g[:, :, 0] / g[:, :, 1] + units.shift
         out["group_index"] = block_scores_batch(w[:, None, :], rescale(means, spec.scale), layout.block,
                                                 len(names))[..., t]
-    bad = ~fitted.converged | ~np.all(np.isfinite(out["paths"]), axis=1)
+    bad = ~fitted.converged | ~np.all(np.isfinite(out["paths"]), axis=1) | ~np.all(np.isfinite(out["loadings"]), axis=1)
     for v in out.values():
         v[bad] = np.nan
     return out, int(bad.sum())

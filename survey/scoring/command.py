@@ -36,7 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bootstrap", type=int, default=0, metavar="B", help="bootstrap resamples (0 = none)")
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="bootstrap seed")
     parser.add_argument("--cluster", metavar="COLUMN", help="resample clusters of this column (e.g. enterprise)")
-    parser.add_argument("--by", metavar="COLUMN", help="index per group of this column (with intervals when bootstrapping)")
+    parser.add_argument("--by", metavar="COLUMN",
+                        help="index per group of this column (with intervals when bootstrapping)")
     parser.add_argument("--weights", metavar="COLUMN", help="column of case weights")
     parser.add_argument("--level", type=float, default=0.95, help="confidence level of the intervals")
     parser.add_argument("--format", choices=["text", "json"], default="text")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from survey.scoring.bootstrap import Units, bootstrap, resample_counts
+from survey.scoring.bootstrap import Units, bootstrap, fit_counts, resample_counts
 from survey.scoring.index import compute_index
 from survey.scoring.pls import fit
 from survey.scoring.spec import load_model
@@ -103,3 +103,20 @@ def test_bootstrap_is_reproducible_and_intervals_are_ordered(setup):
     paths = a["paths"]
     assert np.all((paths.bca[:, 0] < paths.estimate) & (paths.estimate < paths.bca[:, 1]))
     assert a.failed == 0
+
+
+def test_degenerate_resamples_fail_cleanly(setup):
+    """A resample made of one repeated row has no variance: NaN draws, counted as failed, no warning."""
+    spec, data, _ = setup
+    full = fit(spec, data)
+    units = Units(data[list(spec.items)].to_numpy(dtype=float), None, full.moments.mean)
+    counts = np.zeros((3, len(data)), dtype=np.uint8)
+    counts[0, 0] = 250
+    counts[1] = 1
+    counts[2, :2] = 125
+    draws, failed = fit_counts(full, units, counts, 0)
+    assert failed == 2
+    assert np.all(np.isnan(draws["paths"][[0, 2]])) and np.all(np.isfinite(draws["paths"][1]))
+    names = full.layout.constructs
+    np.testing.assert_allclose(draws["paths"][1], [full.path_coefficients[names.index(a), names.index(b)]
+                                                   for a, b in spec.edges], atol=1e-10)
