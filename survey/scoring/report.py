@@ -62,7 +62,8 @@ def to_data(result: PLSResult, index: IndexResult | None, boot: BootstrapResult 
         "outer": outer, "paths": paths, "constructs": constructs, "effects": result.effects.rows(),
         "gof": num(result.gof),
         "index": {"construct": result.spec.index, "value": None if index is None else num(index.index),
-                  "target": result.spec.target, "error": index_error},
+                  "target": result.spec.target, "error": index_error,
+                  **({"bootstrap": index_ci[result.spec.index]} if index_ci else {})},
         "htmt": [{"a": names[i], "b": names[j], "htmt": num(q.htmt[i, j])}
                  for i in range(len(names)) for j in range(i + 1, len(names)) if np.isfinite(q.htmt[i, j])],
         "inner_vif": [{"from": names[i], "to": names[j], "vif": num(q.inner_vif[i, j])}
@@ -123,7 +124,13 @@ def to_text(data: dict) -> str:
     if idx["value"] is None:
         lines.append(f"Index {idx['construct']}: not computed: {idx['error']}")
     else:
-        lines.append(f"Index {idx['construct']} = {idx['value']:.1f} (target {idx['target']:g})")
+        line = f"Index {idx['construct']} = {idx['value']:.1f} (target {idx['target']:g})"
+        lo, hi = idx.get("bootstrap", {}).get("bca", (None, None))
+        if lo is not None and hi is not None:
+            verdict = ("below the target" if hi < idx["target"] else "above the target" if lo > idx["target"]
+                       else "the interval includes the target")
+            line += f", {level:.0%} BCa interval [{lo:.1f}, {hi:.1f}]: {verdict}"
+        lines.append(line)
     if "groups" in data:
         lines += ["", f"Index by {data['groups']['column']}"]
         for g in data["groups"]["rows"]:

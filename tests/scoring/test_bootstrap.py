@@ -119,4 +119,4 @@ def test_degenerate_resamples_fail_cleanly(setup):
     assert np.all(np.isnan(draws["paths"][[0, 2]])) and np.all(np.isfinite(draws["paths"][1]))
     names = full.layout.constructs
     np.testing.assert_allclose(draws["paths"][1], [full.path_coefficients[names.index(a), names.index(b)]
-                                                   for a, b in spec.edges], atol=1e-10)
+                                                   for a, b in spec.edges], atol=NAIVE_TOL)

@@ -73,3 +73,26 @@ def test_non_positive_weight_is_a_clear_error(satisfaction):
     flipped["imag4"] = 11 - flipped["imag4"]  # a reversed item gets a negative weight
     with pytest.raises(NonPositiveWeightsError, match="imag4"):
         compute_index(fit(spec, flipped))
+
+
+def test_after_sales_model_with_industry_items():
+    """The platform's model, with an industry's quality items added at run time, on seeded answers."""
+    spec = load_model(MODELS / "after-sales-csi.toml").with_items("QUAL", ["qua_car1", "qua_car2"])
+    rng = np.random.default_rng(12)
+    n = 400
+    eta = {"IMAG": rng.standard_normal(n)}
+    eta["EXPE"] = 0.5 * eta["IMAG"] + 0.85 * rng.standard_normal(n)
+    eta["QUAL"] = 0.7 * eta["EXPE"] + 0.7 * rng.standard_normal(n)
+    eta["VAL"] = 0.6 * eta["QUAL"] + 0.8 * rng.standard_normal(n)
+    eta["SAT"] = 0.3 * eta["IMAG"] + 0.4 * eta["QUAL"] + 0.3 * eta["VAL"] + 0.6 * rng.standard_normal(n)
+    eta["LOY"] = 0.6 * eta["SAT"] + 0.8 * rng.standard_normal(n)
+    columns = {item: np.clip(np.rint(7 + 1.5 * (0.8 * eta[c.name] + 0.6 * rng.standard_normal(n))), 1, 10)
+               for c in spec.constructs for item in c.items}
+    data = pd.DataFrame(columns)
+    result = fit(spec, data)
+    assert result.converged and "qua_car2" in result.layout.items
+    idx = compute_index(result)
+    sat = spec.construct("SAT").items
+    w = idx.weights[[result.layout.items.index(i) for i in sat]]
+    expected = float(w @ ((data[sat].mean() - 1) / 9 * 100))
+    assert idx.index == pytest.approx(expected, abs=INDEX_TOL) and 0 < idx.index < 100

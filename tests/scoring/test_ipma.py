@@ -51,7 +51,7 @@ def test_required_rise_reaches_the_target(result):
     assert res.index < 70
     for d in (*res.constructs, *res.items):
         if d.reachable:
-            assert res.index + d.importance * d.required_rise == pytest.approx(70, abs=1e-9)
+            assert res.index + d.importance * d.required_rise == pytest.approx(70, abs=IPMA_TOL)
             assert d.performance + d.required_rise <= 100
         else:
             assert d.required_rise is None
@@ -64,5 +64,5 @@ def test_item_importances_sum_to_construct_importance(result):
     res = ipma(fitted)
     for d in res.constructs:
         total = sum(i.importance for i in res.items if i.construct == d.name)
-        assert total == pytest.approx(d.importance, abs=1e-12)
+        assert total == pytest.approx(d.importance, abs=IPMA_TOL)
     assert {d.name for d in res.constructs} == {"IMAG", "EXPE", "QUAL", "VAL"}
