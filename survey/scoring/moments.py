@@ -43,7 +43,8 @@ class Moments:
     Attributes
     ----------
     n : float
-        Sum of the case weights (the number of rows for unit weights).
+        Sum of the case weights (the number of rows for unit weights); with missing cells, that of the
+        rows answering the most-answered item.  Standard errors use it as the number of observations.
     mean : ndarray (p,)
         Weighted mean of every indicator over the rows where it is observed.
     cov : ndarray (p, p)
