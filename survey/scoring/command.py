@@ -38,7 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cluster", metavar="COLUMN", help="resample clusters of this column (e.g. enterprise)")
     parser.add_argument("--by", metavar="COLUMN",
                         help="index per group of this column (with intervals when bootstrapping)")
-    parser.add_argument("--weights", metavar="COLUMN", help="column of case weights")
+    parser.add_argument("--weights", metavar="COLUMN",
+                        help="column of case weights; standard errors read them as frequency weights, so scale "
+                             "sampling weights to sum to the sample size (rake() does)")
     parser.add_argument("--level", type=float, default=0.95, help="confidence level of the intervals")
     parser.add_argument("--format", choices=["text", "json"], default="text")
 

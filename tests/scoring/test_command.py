@@ -62,6 +62,11 @@ def bad_inputs(tmp_path):
     cyclic.write_text(Path(PLSPM_MODEL).read_text() + '\n[[paths]]\nfrom = ["LOY"]\nto = ["IMAG"]\n')
     empty = tmp_path / "empty.toml"
     empty.write_text(Path(PLSPM_MODEL).read_text().replace('items = ["val1", "val2", "val3", "val4"]', "items = []"))
+    constant = data.copy()
+    constant["loy2"] = 7
+    blank = data.copy()
+    blank["imag3"] = np.nan
+    weights = data.assign(w=np.where(np.arange(len(data)) == 5, np.nan, 1.0))
     binary = tmp_path / "binary.csv"
     binary.write_bytes(b"\xff\xfe\x00\x81\x00garbage\x00")
     return {
@@ -76,12 +81,17 @@ def bad_inputs(tmp_path):
         "no weights column": [PLSPM_MODEL, SATISFACTION, "--weights", "w"],
         "no cluster column": [PLSPM_MODEL, SATISFACTION, "--bootstrap", "5", "--cluster", "firm"],
         "bootstrap of available": [PLSPM_MODEL, SATISFACTION, "--bootstrap", "5", "--missing", "available"],
+        "constant item": [PLSPM_MODEL, write(tmp_path, constant, "constant.csv")],
+        "unanswered item": [PLSPM_MODEL, write(tmp_path, blank, "blank.csv")],
+        "missing weight": [PLSPM_MODEL, write(tmp_path, weights, "weights.csv"), "--weights", "w"],
+        "bad level": [PLSPM_MODEL, SATISFACTION, "--bootstrap", "5", "--level", "1.5"],
     }
 
 
 @pytest.mark.parametrize("case", ["missing column", "non-numeric", "cycle", "empty block", "too few rows",
                                   "unreadable data", "absent data", "absent model", "no weights column",
-                                  "no cluster column", "bootstrap of available"])
+                                  "no cluster column", "bootstrap of available", "constant item",
+                                  "unanswered item", "missing weight", "bad level"])
 def test_bad_input_exits_2_with_one_message(tmp_path, capsys, case):
     assert main(["fit", *bad_inputs(tmp_path)[case]]) == 2
     captured = capsys.readouterr()
