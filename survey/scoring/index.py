@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from survey.scoring.moments import DataError
+from survey.scoring.pls import frame_values
 from survey.scoring.spec import ScoringError
 
 
@@ -133,8 +134,6 @@ def group_index(result, data, by: str, weights=None) -> GroupIndexResult:
     """
     if by not in data.columns:
         raise DataError(f"data has no column {by!r} to group by")
-    from survey.scoring.pls import frame_values
-
     x = frame_values(result.spec, data)
     codes, groups = factorize(data[by])
     w = index_weights(result)

@@ -120,3 +120,21 @@ def test_degenerate_resamples_fail_cleanly(setup):
     names = full.layout.constructs
     np.testing.assert_allclose(draws["paths"][1], [full.path_coefficients[names.index(a), names.index(b)]
                                                    for a, b in spec.edges], atol=NAIVE_TOL)
+
+
+def test_intervals_equal_scipy_bca_and_percentile():
+    """Given scipy's bootstrap distribution and the delete-1 jackknife, our intervals are scipy's."""
+    from scipy import stats
+
+    from survey.scoring.bootstrap import intervals
+
+    sample = np.random.default_rng(8).exponential(size=60)
+    for method, column in (("BCa", "bca"), ("percentile", "percentile")):
+        res = stats.bootstrap((sample,), np.mean, n_resamples=2000, method=method, confidence_level=0.9,
+                              random_state=np.random.default_rng(1))
+        draws = res.bootstrap_distribution[:, None]
+        jack = np.array([np.delete(sample, i).mean() for i in range(len(sample))])[:, None]
+        se, pct, bca = intervals(np.array([sample.mean()]), draws, jack, 0.9)
+        ours = {"bca": bca, "percentile": pct}[column][0]
+        np.testing.assert_allclose(ours, [res.confidence_interval.low, res.confidence_interval.high], rtol=1e-12)
+        assert se[0] == pytest.approx(res.standard_error, rel=1e-12)
