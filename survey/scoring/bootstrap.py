@@ -41,6 +41,12 @@ class Estimates:
 
 @dataclass(frozen=True)
 class BootstrapResult:
+    """Bootstrap of a fit: ``result["paths"]`` etc. give the :class:`Estimates` of each family.
+
+    Draws are reproducible for a seed; with float64 sums (weighted or non-integer data) their last bits
+    may depend on the BLAS build, with integer answers and no weights the sums are exact.
+    """
+
     resamples: int
     seed: int
     cluster: str | None

@@ -24,6 +24,8 @@ class Driver:
 
 @dataclass(frozen=True)
 class IPMAResult:
+    """Drivers of the index construct, at construct and at item level."""
+
     index: float
     target: float
     constructs: tuple[Driver, ...]

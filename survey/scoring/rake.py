@@ -12,6 +12,8 @@ from survey.scoring.moments import DataError
 
 @dataclass(frozen=True)
 class RakeResult:
+    """Raked case weights, with the convergence report of the iterative proportional fitting."""
+
     weights: np.ndarray
     iterations: int
     converged: bool
