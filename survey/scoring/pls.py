@@ -261,7 +261,8 @@ def frame_values(spec: ModelSpec, data) -> np.ndarray:
         bad = [c for c in spec.items if not np.issubdtype(sub[c].dtype, np.number)]
         if bad:
             raise DataError(f"non-numeric values in columns: {', '.join(bad)}")
-        return sub.to_numpy(dtype=float)
+        integral = all(np.issubdtype(sub[c].dtype, np.integer) for c in spec.items)
+        return sub.to_numpy() if integral else sub.to_numpy(dtype=float)  # integers: no float copy
     x = np.asarray(data)
     if not np.issubdtype(x.dtype, np.number):
         raise DataError("item values must be numeric")
