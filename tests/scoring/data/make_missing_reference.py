@@ -7,7 +7,7 @@ a few cells blanked.  Run once, in its own environment (plspm needs pandas < 3):
 
 With missing values R plspm (and this port, with ``Scale.NUM``) switches to its available-data
 algorithm: each weight from the rows that answered the item, each score from the items the row answered.
-Writes satisfaction-missing.csv (the data) and satisfaction-missing.{outer-model,paths,scores}.csv.
+Writes satisfaction-missing.csv (the data) and satisfaction-missing.{outer-model,paths,inner-summary,scores}.csv.
 """
 
 from pathlib import Path
