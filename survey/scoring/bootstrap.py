@@ -185,6 +185,7 @@ def statistics(result: PLSResult, group_means: np.ndarray | None = None) -> dict
     try:
         idx = compute_index(result)
         out["index"] = idx.construct_scores
+        out["index_weights"] = idx.weights
         if group_means is not None:
             w = index_weights(result)
             k = names.index(result.spec.index)
@@ -192,6 +193,7 @@ def statistics(result: PLSResult, group_means: np.ndarray | None = None) -> dict
                                                         len(names))[k] for m in group_means])
     except NonPositiveWeightsError:
         out["index"] = np.full(len(names), np.nan)
+        out["index_weights"] = np.full(len(layout.items), np.nan)
         if group_means is not None:
             out["group_index"] = np.full(len(group_means), np.nan)
     return out
@@ -208,6 +210,7 @@ def labels(result: PLSResult, groups: list | None = None) -> dict[str, tuple[str
         "r_squared": tuple(n for n, e in zip(names, endo) if e),
         "total_effects": tuple(f"{names[i]} -> {names[j]}" for i, j in zip(*np.nonzero(layout.adjacency_total))),
         "index": names,
+        "index_weights": layout.items,
     }
     if groups is not None:
         out["group_index"] = tuple(str(g) for g in groups)
@@ -243,6 +246,7 @@ def fit_counts(result: PLSResult, units: Units, counts: np.ndarray, n_groups: in
         "r_squared": fitted.r_squared[:, endo],
         "total_effects": fitted.total_effects[:, layout.adjacency_total],
         "index": index,
+        "index_weights": w,
     }
     if n_groups:
         g = gsum.reshape(len(counts), n_groups, 2, units.p)
@@ -308,7 +312,9 @@ def bootstrap(result: PLSResult, data, *, resamples: int = 1000, seed: int = 0, 
     -------
     BootstrapResult
         Families ``paths``, ``outer_weights``, ``loadings``, ``r_squared``, ``total_effects``,
-        ``index`` (every construct) and ``group_index``.
+        ``index`` (every construct), ``index_weights`` (the unstandardized outer weights normalised per
+        block, as the index uses them, so that callers can apply a resample's weights to other means)
+        and ``group_index``.
     """
     if result.missing == "available":
         raise DataError("the bootstrap runs on moments: fit with missing='pairwise' or 'listwise'")

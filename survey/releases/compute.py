@@ -1,0 +1,216 @@
+"""The tables of a release from a frame of responses: pure computation, frames in, frozen tables out.
+
+Per industry: the rule set's exclusions; case weights raked to the industry's margins (equal weights when
+none); the model with the industry's QUAL items; a cluster bootstrap over enterprises on per-enterprise
+sufficient statistics (:func:`survey.scoring.bootstrap`); the SAT index with its standard error and interval
+(percentile or BCa, ``interval``); paths with their intervals; measurement quality; importance-performance.
+Cells below the industry (enterprise, city, industry x city) combine the industry model's resampled weights
+with their own sampling error, see :mod:`survey.releases.cells`; a city pools its industry x city cells in
+proportion to their sums of case weights (its respondents, each scored by their own industry's model).
+
+The programme index is the mean of the industry indices weighted by the industries' population sizes when
+``margins`` give counts for every industry (the sum of the first margin's counts), else equally.  Industries
+are independent samples, so a programme (or city) draw is the weighted sum of the industries' draws.
+Seeds: industry ``k`` bootstraps with ``SeedSequence([seed, *k.encode()])``, so adding an industry leaves the
+others' draws alone.  Every number is rounded by ``round_published`` and every table sorted, so equal inputs
+give byte-identical JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from msgspec.structs import replace
+
+from survey.releases import cells as C
+from survey.releases.disclosure import disclose
+from survey.releases.rules import RuleSet, apply_rules
+from survey.releases.tables import (DriverRow, IndexCell, ItemDriverRow, Methods, PathRow, QualityRow, ReleaseTables,
+                                    SampleRow, round_published)
+from survey.scoring import ModelSpec, ScoringError, bootstrap, compute_index, fit, ipma, rake
+from survey.scoring.index import factorize
+
+R = round_published
+Progress = Callable[[str, float], None]
+
+
+def rise_to_target(index: float, target: float, importance: float, performance: float) -> tuple[float | None, bool]:
+    """Points of performance that alone lift the index to the target (None when it is there already, or when
+    the driver has no positive importance); reachable when the performance stays within 100."""
+    if index >= target:
+        return None, True
+    if not importance > 0:
+        return None, False
+    needed = (target - index) / importance
+    return needed, performance + needed <= 100.0
+
+
+def seed_of(seed: int, *parts: str | int) -> np.random.SeedSequence:
+    return np.random.SeedSequence([seed, *(b for p in parts for b in (p.encode() if isinstance(p, str) else [p]))])
+
+
+def cell(level, n, estimate, draws, target, **keys) -> IndexCell:
+    se, low, high = C.summarise(draws)
+    if estimate is None or not np.isfinite(estimate):
+        se = low = high = estimate = None
+    return IndexCell(level=level, n=int(n), index=R(estimate), se=R(se), ci_low=R(low), ci_high=R(high),
+                     status="published", vs_target=C.versus(low, high, target), **keys)
+
+
+def score_industry(code, rows, spec, items, weights, resamples, seed, note):
+    """Fit and bootstrap one industry (the fit and its bootstrap)."""
+    model = spec.with_items("QUAL", list(items))
+    result = fit(model, rows, weights=weights, scores=False)
+    note("bootstrap")
+    boot = bootstrap(result, rows, resamples=resamples, seed=int(seed_of(seed, code).generate_state(1)[0]),
+                     cluster="enterprise", weights=weights)
+    return result, boot
+
+
+def industry_tables(code, rows, result, boot, weights, interval, target, seed):
+    """Cells (industry, enterprise, industry x city) and rows (paths, quality, drivers) of a fitted industry."""
+    layout, spec = result.layout, result.spec
+    t = layout.constructs.index(spec.index)
+    ix = boot["index"]
+    band = ix.percentile if interval == "percentile" else ix.bca
+    low, high = (float(band[t, 0]), float(band[t, 1])) if np.all(np.isfinite(band[t])) else (None, None)
+    out = [IndexCell(level="industry", industry=code, n=len(rows), index=R(ix.estimate[t]), se=R(ix.std_error[t]),
+                     ci_low=R(low), ci_high=R(high), status="published", vs_target=C.versus(low, high, target))]
+    sat = np.flatnonzero(layout.block == t)
+    x = rows[[layout.items[i] for i in sat]].to_numpy(dtype=float)
+    w = np.ones(len(rows)) if weights is None else np.asarray(weights, dtype=float)
+    full = compute_index(result).weights[sat]
+    draws_w = boot["index_weights"].draws[:, sat]
+    ent, ent_ids = factorize(rows["enterprise"])
+    names = {}
+    if "enterprise_name" in rows.columns:
+        names = dict(zip(rows["enterprise"].tolist(), rows["enterprise_name"].tolist()))
+    rng = np.random.default_rng(seed_of(seed, code, "enterprise"))
+    est, draws, _ = C.cell_draws(x, w, ent, ent, len(ent_ids), full, draws_w, spec.scale, rng, pooled=False)
+    counts = np.bincount(ent, minlength=len(ent_ids))
+    for j, e in enumerate(ent_ids):
+        name = names.get(e)
+        out.append(cell("enterprise", counts[j], est[j], draws[:, j], target, industry=code, enterprise=int(e),
+                        enterprise_name=None if name is None or pd.isna(name) else str(name)))
+    city, city_ids = factorize(rows["city"].astype(str))
+    rng = np.random.default_rng(seed_of(seed, code, "industry_city"))
+    est, city_draws, _ = C.cell_draws(x, w, city, ent, len(city_ids), full, draws_w, spec.scale, rng, pooled=True)
+    counts = np.bincount(city, minlength=len(city_ids))
+    sums = np.bincount(city, weights=w, minlength=len(city_ids))
+    for j, c in enumerate(city_ids):
+        out.append(cell("industry_city", counts[j], est[j], city_draws[:, j], target, industry=code, city=str(c)))
+    by_city = {str(c): (counts[j], sums[j], est[j], city_draws[:, j]) for j, c in enumerate(city_ids)}
+    return out, by_city, (float(ix.estimate[t]), ix.draws[:, t])
+
+
+def model_rows(code, result, boot, interval, target):
+    """Paths with intervals, measurement quality and importance-performance of one fitted industry."""
+    layout = result.layout
+    paths = boot["paths"]
+    band = paths.percentile if interval == "percentile" else paths.bca
+    path_rows = [PathRow(industry=code, source=a, target=b, estimate=R(paths.estimate[i]), ci_low=R(band[i, 0]),
+                         ci_high=R(band[i, 1])) for i, (a, b) in enumerate(result.spec.edges)]
+    q = result.quality
+    endo = layout.adjacency.sum(axis=0) > 0
+    quality = [QualityRow(industry=code, construct=name, cronbach_alpha=R(q.cronbach_alpha[j]), rho_c=R(q.rho_c[j]),
+                          rho_a=R(q.rho_a[j]), ave=R(q.ave[j]), r_squared=R(result.r_squared[j]) if endo[j] else None)
+               for j, name in enumerate(layout.constructs)]
+    imp = ipma(result, target)
+    drivers = []
+    for d in imp.constructs:
+        needed, ok = rise_to_target(imp.index, target, d.importance, d.performance)
+        drivers.append(DriverRow(industry=code, construct=d.construct, importance=R(d.importance),
+                                 performance=R(d.performance), rise_needed=R(needed), reachable=ok))
+    items = [ItemDriverRow(industry=code, construct=d.construct, item=d.name, importance=R(d.importance),
+                           performance=R(d.performance)) for d in imp.items]
+    return path_rows, quality, drivers, items
+
+
+def programme_shares(codes: Sequence[str], margins) -> tuple[np.ndarray, str]:
+    if margins and all(code in margins and margins[code] for code in codes):
+        sizes = np.array([sum(float(v) for v in next(iter(margins[code].values())).values()) for code in codes])
+        text = ", ".join(f"{c} {s:g}" for c, s in zip(codes, sizes))
+        return sizes / sizes.sum(), f"industry indices weighted by population size (first raking margin): {text}"
+    return np.full(len(codes), 1 / max(len(codes), 1)), "equal weights of the industry indices"
+
+
+def compute_release(frame: pd.DataFrame, spec: ModelSpec, *, industry_items: Mapping[str, Sequence[str]],
+                    campaign: str, campaign_title_zh: str, campaign_title_en: str, is_demo: bool, rule_set: RuleSet,
+                    margins: Mapping[str, Mapping[str, Mapping[Any, float]]] | None = None, resamples: int = 1000,
+                    seed: int = 0, min_n: int = 30, max_ci_width: float = 10.0,
+                    previous: ReleaseTables | None = None, interval: Literal["percentile", "bca"] = "percentile",
+                    progress: Progress | None = None) -> ReleaseTables:
+    """Compute every table of a release (see the module docstring for the methods).
+
+    ``margins`` maps an industry to its raking margins ``{column: {level: population count}}``, e.g. customers
+    per city; ``previous`` is the release the changes are measured against; ``progress(stage, fraction)`` is
+    called as the work advances (stages "weights", "fit", "bootstrap", "tables").
+    """
+    target = float(spec.target)
+    excluded = apply_rules(frame, rule_set, industry_items=industry_items)
+    present = set(frame["industry"].astype(str)) if len(frame) else set()
+    codes = sorted(c for c in industry_items if c in present)
+    out_cells, paths, quality, drivers, items, sample = [], [], [], [], [], []
+    fitted, by_city = {}, {}
+    for i, code in enumerate(codes):
+        note = (lambda stage, i=i: progress(stage, i / len(codes))) if progress else (lambda stage: None)
+        mine = (frame["industry"].astype(str) == code).to_numpy()
+        reasons = excluded[mine]
+        rows = frame[mine & excluded.isna().to_numpy()].reset_index(drop=True)
+        note("weights")
+        weights = rake(rows, margins[code]).weights if margins and code in margins else None
+        note("fit")
+        try:
+            result, boot = score_industry(code, rows, spec, industry_items[code], weights, resamples, seed, note)
+        except ScoringError:
+            result = None
+        sample.append(SampleRow(industry=code, received=int(mine.sum()),
+                                excluded={r.name: int((reasons == r.name).sum()) for r in rule_set.rules},
+                                scored=len(rows), enterprises=int(rows["enterprise"].nunique()),
+                                iterations=result.iterations if result else 0,
+                                converged=bool(result.converged) if result else False))
+        note("tables")
+        if result is None:
+            out_cells.append(IndexCell(level="industry", industry=code, n=len(rows), index=None, se=None, ci_low=None,
+                                       ci_high=None, status="suppressed"))
+            continue
+        new, by_city[code], fitted[code] = industry_tables(code, rows, result, boot, weights, interval, target, seed)
+        out_cells += new
+        for table, part in zip((paths, quality, drivers, items), model_rows(code, result, boot, interval, target)):
+            table += part
+    for city in sorted({c for parts in by_city.values() for c in parts}):
+        parts = [by_city[k][city] for k in sorted(by_city) if city in by_city[k]]
+        share = np.array([p[1] for p in parts]) / sum(p[1] for p in parts)
+        out_cells.append(cell("city", sum(p[0] for p in parts), float(share @ [p[2] for p in parts]),
+                              sum(s * p[3] for s, p in zip(share, parts)), target, city=city))
+    shares, weighting = programme_shares(sorted(fitted), margins)
+    if fitted:
+        estimate = sum(s * fitted[k][0] for s, k in zip(shares, sorted(fitted)))
+        out_cells.append(cell("programme", sum(r.scored for r in sample if r.industry in fitted), estimate,
+                              sum(s * fitted[k][1] for s, k in zip(shares, sorted(fitted))), target))
+    published = disclose(tuple(sorted(out_cells, key=C.key)), min_n=min_n, max_ci_width=max_ci_width)
+    before = {C.key(c): c for c in previous.cells} if previous is not None else {}
+    published = [C.compare(c, before) for c in published]
+    groups = {code: C.rank_groups([c for c in published if c.level == "enterprise" and c.industry == code])
+              for code in codes}
+    published = tuple(replace(c, rank_group=groups[c.industry][c.enterprise])
+                      if c.level == "enterprise" and c.enterprise in groups.get(c.industry, {}) else c
+                      for c in published)
+    if progress:
+        progress("tables", 1.0)
+    methods = Methods(model_id=spec.id, target=R(target), resamples=resamples, seed=seed, interval=interval,
+                      cluster="enterprise", min_n=min_n, max_ci_width=R(max_ci_width), programme_weighting=weighting,
+                      exclusion_rules=rule_set.label,
+                      weights="equal" if not margins else "raked within each industry to margins: " + "; ".join(
+                          f"{k}: {', '.join(sorted(margins[k]))}" for k in sorted(margins)))
+    return ReleaseTables(
+        campaign=campaign, campaign_title_zh=campaign_title_zh, campaign_title_en=campaign_title_en, is_demo=is_demo,
+        methods=methods, cells=published,
+        drivers=tuple(sorted(drivers, key=lambda d: (d.industry, d.construct))),
+        item_drivers=tuple(sorted(items, key=lambda d: (d.industry, d.construct, d.item))),
+        quality=tuple(sorted(quality, key=lambda q: (q.industry, q.construct))),
+        paths=tuple(sorted(paths, key=lambda p: (p.industry, p.source, p.target))),
+        sample=tuple(sorted(sample, key=lambda s: s.industry)))
