@@ -4,6 +4,10 @@ Per industry: the rule set's exclusions; case weights raked to the industry's ma
 none); the model with the industry's QUAL items; a cluster bootstrap over enterprises on per-enterprise
 sufficient statistics (:func:`survey.scoring.bootstrap`); the SAT index with its standard error and interval
 (percentile or BCa, ``interval``); paths with their intervals; measurement quality; importance-performance.
+With G enterprises the bootstrap standard error is multiplied by sqrt(G / (G - 1)) and the interval's distance
+from the estimate by that times t(G - 1) / z, the usual small-sample corrections for few clusters (the plain
+cluster bootstrap covered the population value in 91-92% of simulated waves with 40 enterprises, see
+bench/coverage.py).
 Cells below the industry (enterprise, city, industry x city) combine the industry model's resampled weights
 with their own sampling error, see :mod:`survey.releases.cells`; a city pools its industry x city cells in
 proportion to their sums of case weights (its respondents, each scored by their own industry's model).
@@ -23,6 +27,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from msgspec.structs import replace
 
 from survey.releases import cells as C
@@ -46,6 +51,16 @@ def rise_to_target(index: float, target: float, importance: float, performance: 
         return None, False
     needed = (target - index) / importance
     return needed, performance + needed <= 100.0
+
+
+def few_clusters(clusters: int) -> tuple[float, float]:
+    """Small-sample factors of a cluster bootstrap over G clusters: sqrt(G / (G - 1)) for the standard error (the
+    bootstrap variance is (G - 1) / G times the unbiased one), and that times t(G - 1) / z for the interval's
+    distance from the estimate (a variance estimated from G clusters has G - 1 degrees of freedom)."""
+    if clusters < 2:
+        return 1.0, 1.0
+    variance = float(np.sqrt(clusters / (clusters - 1)))
+    return variance, variance * float(stats.t.ppf(0.975, clusters - 1) / stats.norm.ppf(0.975))
 
 
 def seed_of(seed: int, *parts: str | int) -> np.random.SeedSequence:
@@ -75,9 +90,11 @@ def industry_tables(code, rows, result, boot, weights, interval, target, seed):
     layout, spec = result.layout, result.spec
     t = layout.constructs.index(spec.index)
     ix = boot["index"]
+    variance, width = few_clusters(int(rows["enterprise"].nunique()))
+    value = float(ix.estimate[t])
     band = ix.percentile if interval == "percentile" else ix.bca
-    low, high = (float(band[t, 0]), float(band[t, 1])) if np.all(np.isfinite(band[t])) else (None, None)
-    out = [IndexCell(level="industry", industry=code, n=len(rows), index=R(ix.estimate[t]), se=R(ix.std_error[t]),
+    low, high = (value + width * (band[t] - value)).tolist() if np.all(np.isfinite(band[t])) else (None, None)
+    out = [IndexCell(level="industry", industry=code, n=len(rows), index=R(value), se=R(variance * ix.std_error[t]),
                      ci_low=R(low), ci_high=R(high), status="published", vs_target=C.versus(low, high, target))]
     sat = np.flatnonzero(layout.block == t)
     x = rows[[layout.items[i] for i in sat]].to_numpy(dtype=float)
@@ -103,14 +120,16 @@ def industry_tables(code, rows, result, boot, weights, interval, target, seed):
     for j, c in enumerate(city_ids):
         out.append(cell("industry_city", counts[j], est[j], city_draws[:, j], target, industry=code, city=str(c)))
     by_city = {str(c): (counts[j], sums[j], est[j], city_draws[:, j]) for j, c in enumerate(city_ids)}
-    return out, by_city, (float(ix.estimate[t]), ix.draws[:, t])
+    return out, by_city, (value, value + variance * (ix.draws[:, t] - value))
 
 
-def model_rows(code, result, boot, interval, target):
+def model_rows(code, result, boot, interval, target, clusters):
     """Paths with intervals, measurement quality and importance-performance of one fitted industry."""
     layout = result.layout
     paths = boot["paths"]
+    width = few_clusters(clusters)[1]
     band = paths.percentile if interval == "percentile" else paths.bca
+    band = paths.estimate[:, None] + width * (band - paths.estimate[:, None])
     path_rows = [PathRow(industry=code, source=a, target=b, estimate=R(paths.estimate[i]), ci_low=R(band[i, 0]),
                          ci_high=R(band[i, 1])) for i, (a, b) in enumerate(result.spec.edges)]
     q = result.quality
@@ -179,7 +198,8 @@ def compute_release(frame: pd.DataFrame, spec: ModelSpec, *, industry_items: Map
             continue
         new, by_city[code], fitted[code] = industry_tables(code, rows, result, boot, weights, interval, target, seed)
         out_cells += new
-        for table, part in zip((paths, quality, drivers, items), model_rows(code, result, boot, interval, target)):
+        for table, part in zip((paths, quality, drivers, items), model_rows(code, result, boot, interval, target,
+                                                                  int(rows["enterprise"].nunique()))):
             table += part
     for city in sorted({c for parts in by_city.values() for c in parts}):
         parts = [by_city[k][city] for k in sorted(by_city) if city in by_city[k]]
