@@ -19,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from msgspec.structs import replace
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -36,9 +37,7 @@ SPEC = load_model(ROOT / "models" / "after-sales-csi.toml")
 def one_wave(args) -> tuple[float, float, float, float]:
     """(estimate, ci_low, ci_high, se) of the industry index in wave ``seed``."""
     seed, enterprises, respondents, resamples, interval, shift = args
-    truth = default_truth([INDUSTRY])
-    truth = truth.__class__(**{**{f: getattr(truth, f) for f in truth.__struct_fields__},
-                               "industry_effects": {INDUSTRY: shift}})
+    truth = replace(default_truth([INDUSTRY]), industry_effects={INDUSTRY: shift})
     frame = simulate(roster([INDUSTRY], enterprises, seed=seed), respondents, industry_items=ITEMS, truth=truth,
                      seed=seed)
     tables = compute_release(frame, SPEC, industry_items=ITEMS, campaign="coverage", campaign_title_zh="覆盖率",
@@ -60,12 +59,11 @@ def main() -> int:
     parser.add_argument("--first-seed", type=int, default=1000)
     args = parser.parse_args()
     print(f"settings: waves={args.waves} industry={INDUSTRY} enterprises={args.enterprises} "
-          f"respondents={args.respondents} resamples={args.resamples} interval={args.interval} "
-          f"shift={args.shift} workers={args.workers} seeds={args.first_seed}.. (cluster bootstrap over enterprises, 95% level)")
+          f"respondents={args.respondents} resamples={args.resamples} interval={args.interval} shift={args.shift} "
+          f"workers={args.workers} seeds={args.first_seed}..{args.first_seed + args.waves - 1} "
+          f"(cluster bootstrap over enterprises, 95% level)")
     start = time.perf_counter()
-    truth = default_truth([INDUSTRY])
-    truth = truth.__class__(**{**{f: getattr(truth, f) for f in truth.__struct_fields__},
-                               "industry_effects": {INDUSTRY: args.shift}})
+    truth = replace(default_truth([INDUSTRY]), industry_effects={INDUSTRY: args.shift})
     value = population_index(SPEC, INDUSTRY, industry_items=ITEMS, truth=truth)
     print(f"population value: {value:.4f} (one sample of 200,000 enterprises x 10 respondents, "
           f"{time.perf_counter() - start:.1f} s)")

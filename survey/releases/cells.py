@@ -50,8 +50,9 @@ def scatter(values: np.ndarray, groups: np.ndarray, count: int) -> np.ndarray:
 
 
 def mean_covariance(resid: np.ndarray, cells: np.ndarray, strata: np.ndarray, count: int, pooled: bool):
-    """Covariance of each cell's means: respondents stratified by enterprise, and (``pooled``) the larger of that
-    and the enterprise-cluster estimate, per cell, in the direction ``gradient`` chosen by the caller."""
+    """Covariance (count x q x q) of each cell's means from the rows' linearised residuals: ``within`` with
+    respondents as units stratified by ``strata`` (enterprises), and ``between`` with the strata as clusters
+    (NaN for a cell with one cluster; the same as ``within`` unless ``pooled``)."""
     pair_keys, pair = np.unique(np.stack([cells, strata], axis=1), axis=0, return_inverse=True)
     pair = pair.ravel()
     pairs = len(pair_keys)

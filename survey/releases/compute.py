@@ -27,8 +27,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from msgspec.structs import replace
+from scipy import stats
 
 from survey.releases import cells as C
 from survey.releases.disclosure import disclose
@@ -156,6 +156,55 @@ def programme_shares(codes: Sequence[str], margins) -> tuple[np.ndarray, str]:
     return np.full(len(codes), 1 / max(len(codes), 1)), "equal weights of the industry indices"
 
 
+class Industry:
+    """What one industry contributes: its sample row, cells and model rows, and its draws for the combinations."""
+
+    def __init__(self, code, frame, excluded, spec, items, margins, resamples, seed, interval, rule_set, note):
+        target = float(spec.target)
+        mine = (frame["industry"].astype(str) == code).to_numpy()
+        reasons = excluded[mine]
+        rows = frame[mine & excluded.isna().to_numpy()].reset_index(drop=True)
+        note("weights")
+        weights = rake(rows, margins[code]).weights if margins and code in margins else None
+        note("fit")
+        try:
+            result, boot = score_industry(code, rows, spec, items, weights, resamples, seed, note)
+        except ScoringError:  # too few responses or enterprises, constant items, non-positive weights
+            result = boot = None
+        note("tables")
+        clusters = int(rows["enterprise"].nunique())
+        self.sample = SampleRow(industry=code, received=int(mine.sum()), scored=len(rows), enterprises=clusters,
+                                excluded={r.name: int((reasons == r.name).sum()) for r in rule_set.rules},
+                                iterations=result.iterations if result else 0,
+                                converged=bool(result.converged) if result else False)
+        self.fitted = result is not None
+        self.cells = [IndexCell(level="industry", industry=code, n=len(rows), index=None, se=None, ci_low=None,
+                                ci_high=None, status="suppressed")]
+        self.rows: tuple[list, ...] = ([], [], [], [])
+        self.by_city: dict = {}
+        if self.fitted:
+            self.cells, self.by_city, (self.estimate, self.draws) = industry_tables(
+                code, rows, result, boot, weights, interval, target, seed)
+            self.rows = model_rows(code, result, boot, interval, target, clusters)
+
+
+def combine(level, parts, shares, target, **keys) -> IndexCell:
+    """A cell of independent parts ``(n, estimate, draws)`` mixed in the proportions ``shares``."""
+    return cell(level, sum(p[0] for p in parts), float(np.dot(shares, [p[1] for p in parts])),
+                sum(s * p[2] for s, p in zip(shares, parts)), target, **keys)
+
+
+def publish(cells, previous: ReleaseTables | None, min_n: int, max_ci_width: float) -> tuple[IndexCell, ...]:
+    """Disclosure rules, changes against the previous release, and enterprise rank groups."""
+    shown = disclose(tuple(sorted(cells, key=C.key)), min_n=min_n, max_ci_width=max_ci_width)
+    before = {C.key(c): c for c in previous.cells} if previous is not None else {}
+    shown = [C.compare(c, before) for c in shown]
+    groups = {code: C.rank_groups([c for c in shown if c.level == "enterprise" and c.industry == code])
+              for code in sorted({c.industry for c in shown if c.level == "enterprise"})}
+    return tuple(replace(c, rank_group=groups[c.industry][c.enterprise])
+                 if c.level == "enterprise" and c.enterprise in groups.get(c.industry, {}) else c for c in shown)
+
+
 def compute_release(frame: pd.DataFrame, spec: ModelSpec, *, industry_items: Mapping[str, Sequence[str]],
                     campaign: str, campaign_title_zh: str, campaign_title_en: str, is_demo: bool, rule_set: RuleSet,
                     margins: Mapping[str, Mapping[str, Mapping[Any, float]]] | None = None, resamples: int = 1000,
@@ -172,53 +221,23 @@ def compute_release(frame: pd.DataFrame, spec: ModelSpec, *, industry_items: Map
     excluded = apply_rules(frame, rule_set, industry_items=industry_items)
     present = set(frame["industry"].astype(str)) if len(frame) else set()
     codes = sorted(c for c in industry_items if c in present)
-    out_cells, paths, quality, drivers, items, sample = [], [], [], [], [], []
-    fitted, by_city = {}, {}
+    parts = []
     for i, code in enumerate(codes):
-        note = (lambda stage, i=i: progress(stage, i / len(codes))) if progress else (lambda stage: None)
-        mine = (frame["industry"].astype(str) == code).to_numpy()
-        reasons = excluded[mine]
-        rows = frame[mine & excluded.isna().to_numpy()].reset_index(drop=True)
-        note("weights")
-        weights = rake(rows, margins[code]).weights if margins and code in margins else None
-        note("fit")
-        try:
-            result, boot = score_industry(code, rows, spec, industry_items[code], weights, resamples, seed, note)
-        except ScoringError:
-            result = None
-        sample.append(SampleRow(industry=code, received=int(mine.sum()),
-                                excluded={r.name: int((reasons == r.name).sum()) for r in rule_set.rules},
-                                scored=len(rows), enterprises=int(rows["enterprise"].nunique()),
-                                iterations=result.iterations if result else 0,
-                                converged=bool(result.converged) if result else False))
-        note("tables")
-        if result is None:
-            out_cells.append(IndexCell(level="industry", industry=code, n=len(rows), index=None, se=None, ci_low=None,
-                                       ci_high=None, status="suppressed"))
-            continue
-        new, by_city[code], fitted[code] = industry_tables(code, rows, result, boot, weights, interval, target, seed)
-        out_cells += new
-        for table, part in zip((paths, quality, drivers, items), model_rows(code, result, boot, interval, target,
-                                                                  int(rows["enterprise"].nunique()))):
-            table += part
-    for city in sorted({c for parts in by_city.values() for c in parts}):
-        parts = [by_city[k][city] for k in sorted(by_city) if city in by_city[k]]
-        share = np.array([p[1] for p in parts]) / sum(p[1] for p in parts)
-        out_cells.append(cell("city", sum(p[0] for p in parts), float(share @ [p[2] for p in parts]),
-                              sum(s * p[3] for s, p in zip(share, parts)), target, city=city))
-    shares, weighting = programme_shares(sorted(fitted), margins)
+        def note(stage, i=i):
+            if progress:
+                progress(stage, i / len(codes))
+        parts.append(Industry(code, frame, excluded, spec, industry_items[code], margins, resamples, seed, interval,
+                              rule_set, note))
+    cells = [c for part in parts for c in part.cells]
+    for city in sorted({c for part in parts for c in part.by_city}):
+        here = [part.by_city[city] for part in parts if city in part.by_city]
+        cells.append(combine("city", [(p[0], p[2], p[3]) for p in here], np.array([p[1] for p in here]) / sum(
+            p[1] for p in here), target, city=city))
+    fitted = [part for part in parts if part.fitted]
+    shares, weighting = programme_shares([p.sample.industry for p in fitted], margins)
     if fitted:
-        estimate = sum(s * fitted[k][0] for s, k in zip(shares, sorted(fitted)))
-        out_cells.append(cell("programme", sum(r.scored for r in sample if r.industry in fitted), estimate,
-                              sum(s * fitted[k][1] for s, k in zip(shares, sorted(fitted))), target))
-    published = disclose(tuple(sorted(out_cells, key=C.key)), min_n=min_n, max_ci_width=max_ci_width)
-    before = {C.key(c): c for c in previous.cells} if previous is not None else {}
-    published = [C.compare(c, before) for c in published]
-    groups = {code: C.rank_groups([c for c in published if c.level == "enterprise" and c.industry == code])
-              for code in codes}
-    published = tuple(replace(c, rank_group=groups[c.industry][c.enterprise])
-                      if c.level == "enterprise" and c.enterprise in groups.get(c.industry, {}) else c
-                      for c in published)
+        cells.append(combine("programme", [(p.sample.scored, p.estimate, p.draws) for p in fitted], shares, target))
+    published = publish(cells, previous, min_n, max_ci_width)
     if progress:
         progress("tables", 1.0)
     methods = Methods(model_id=spec.id, target=R(target), resamples=resamples, seed=seed, interval=interval,
@@ -226,6 +245,7 @@ def compute_release(frame: pd.DataFrame, spec: ModelSpec, *, industry_items: Map
                       exclusion_rules=rule_set.label,
                       weights="equal" if not margins else "raked within each industry to margins: " + "; ".join(
                           f"{k}: {', '.join(sorted(margins[k]))}" for k in sorted(margins)))
+    paths, quality, drivers, items = ([row for part in parts for row in part.rows[j]] for j in range(4))
     return ReleaseTables(
         campaign=campaign, campaign_title_zh=campaign_title_zh, campaign_title_en=campaign_title_en, is_demo=is_demo,
         methods=methods, cells=published,
@@ -233,4 +253,4 @@ def compute_release(frame: pd.DataFrame, spec: ModelSpec, *, industry_items: Map
         item_drivers=tuple(sorted(items, key=lambda d: (d.industry, d.construct, d.item))),
         quality=tuple(sorted(quality, key=lambda q: (q.industry, q.construct))),
         paths=tuple(sorted(paths, key=lambda p: (p.industry, p.source, p.target))),
-        sample=tuple(sorted(sample, key=lambda s: s.industry)))
+        sample=tuple(sorted((p.sample for p in parts), key=lambda s: s.industry)))

@@ -61,7 +61,8 @@ def test_indices_are_the_fitted_weights_on_the_item_means(tables):
         assert cell.index == pytest.approx(by_hand, abs=1e-6)
         groups = group_index(result, rows, "enterprise")
         for e, value in zip(groups.groups, groups.index):
-            assert next(c for c in cells(tables, "enterprise") if c.enterprise == e).index == pytest.approx(value, abs=1e-6)
+            mine = next(c for c in cells(tables, "enterprise") if c.enterprise == e)
+            assert mine.index == pytest.approx(value, abs=1e-6)
     industries = [c.index for c in cells(tables, "industry")]
     assert cells(tables, "programme")[0].index == pytest.approx(np.mean(industries), abs=1e-5)
 
@@ -173,3 +174,21 @@ def test_progress_is_reported():
     seen = []
     release(wave(), resamples=20, progress=lambda stage, fraction: seen.append((stage, fraction)))
     assert {s for s, _ in seen} == {"weights", "fit", "bootstrap", "tables"} and seen[-1] == ("tables", 1.0)
+
+
+def test_an_industry_that_cannot_be_fitted_is_suppressed():
+    f = wave()
+    f = f[(f.industry != "computer") | (f.index < 330)]  # computer keeps 10 responses of one enterprise
+    t = release(f, resamples=20)
+    computer = next(c for c in cells(t, "industry") if c.industry == "computer")
+    assert computer.status == "suppressed" and computer.index is None
+    assert not next(s for s in t.sample if s.industry == "computer").converged
+    assert not [c for c in t.cells if c.industry == "computer" and c.level != "industry"]
+    assert {d.industry for d in t.drivers} == {"automobile", "mobile_phone"}
+    shown = [c.index for c in cells(t, "industry") if c.index is not None]
+    assert cells(t, "programme")[0].index == pytest.approx(np.mean(shown), abs=1e-5)
+
+
+def test_an_empty_wave_gives_empty_tables():
+    t = release(wave().iloc[:0], resamples=20)
+    assert t.cells == () and t.sample == () and t.drivers == ()
