@@ -14,13 +14,17 @@ uncertainty has two parts, and each bootstrap draw carries both:
   a floor that is always there).  The normal law is the large-sample law of a bootstrap mean; cells are
   published only from ``min_n`` respondents, where it holds well for means of 1-10 answers.
 
-Intervals of cells are percentile intervals of these draws.
+Intervals of cells are percentile intervals of these draws, widened around the estimate by t(df) / z where df are
+the degrees of freedom of ``V`` (respondents minus enterprises, or enterprises minus one), as the industry's
+interval is for its G - 1.  With 40 enterprises x 60 respondents, 94% of simulated enterprise intervals covered
+the enterprise's own index (bench/coverage.py).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from msgspec.structs import replace
+from scipy import stats
 
 from survey.releases.tables import IndexCell, Versus, round_published
 
@@ -73,15 +77,21 @@ def mean_covariance(resid: np.ndarray, cells: np.ndarray, strata: np.ndarray, co
 
 
 def cell_draws(x, w, cells, strata, count, weights, weight_draws, scale, rng, pooled):
-    """Estimates (count,) and draws (B x count) of the index of every cell; see the module docstring."""
+    """Estimates (count,), draws (B x count) and the degrees of freedom (count,) of the variance behind each
+    cell's draws: respondents minus enterprises when respondents are the units, enterprises minus one when the
+    enterprises are (see the module docstring)."""
     mean, den, resid = cell_means(x, w, cells, count)
     within, between = mean_covariance(resid, cells, strata, count, pooled)
+    clusters = np.bincount(np.unique(np.stack([cells, strata], axis=1), axis=0)[:, 0], minlength=count)
+    df = np.bincount(cells, minlength=count) - clusters
     grad = weights * 100.0 / (scale[1] - scale[0])
     cov = within
     if pooled:
         v_in = np.einsum("j,cjk,k->c", grad, within, grad)
         v_between = np.einsum("j,cjk,k->c", grad, between, grad)
-        cov = np.where((np.nan_to_num(v_between, nan=-1.0) > v_in)[:, None, None], between, within)
+        chosen = np.nan_to_num(v_between, nan=-1.0) > v_in
+        cov = np.where(chosen[:, None, None], between, within)
+        df = np.where(chosen, clusters - 1, df)
     cov = np.nan_to_num(cov)
     vals, vecs = np.linalg.eigh(cov)
     root = vecs * np.sqrt(np.clip(vals, 0.0, None))[:, None, :]
@@ -89,7 +99,7 @@ def cell_draws(x, w, cells, strata, count, weights, weight_draws, scale, rng, po
     means = mean[None] + np.einsum("cjk,bck->bcj", root, z)
     estimate = score(weights[None], mean, scale)
     draws = score(weight_draws[:, None, :], means, scale)
-    return estimate, draws, den.max(axis=1)
+    return estimate, draws, np.maximum(df, 1)
 
 
 def score(weights: np.ndarray, means: np.ndarray, scale) -> np.ndarray:
@@ -100,12 +110,17 @@ def score(weights: np.ndarray, means: np.ndarray, scale) -> np.ndarray:
         return (np.where(seen, weights * items, 0.0).sum(-1)) / np.where(seen, weights, 0.0).sum(-1)
 
 
-def summarise(draws: np.ndarray) -> tuple[float | None, float | None, float | None]:
-    """Standard error and 95% percentile interval of draws (NaN draws ignored); None without two draws."""
+def summarise(estimate: float, draws: np.ndarray, df: float | None = None):
+    """Standard error and 95% percentile interval of draws (NaN draws ignored; None without two draws).  With
+    ``df``, the interval's distance from the estimate is widened by t(df) / z: its variance was estimated with
+    ``df`` degrees of freedom."""
     d = draws[np.isfinite(draws)]
     if len(d) < 2:
         return None, None, None
     low, high = np.quantile(d, [0.025, 0.975])
+    if df is not None:
+        widen = stats.t.ppf(0.975, df) / Z95
+        low, high = estimate + widen * (low - estimate), estimate + widen * (high - estimate)
     return float(d.std(ddof=1)), float(low), float(high)
 
 

@@ -5,7 +5,9 @@ also reaching SAT directly and IMAG reaching LOY).  IMAG and QUAL carry an indus
 ``Truth.industry_effects``) plus an enterprise random effect (normal, sd ``enterprise_sd``), so industries and
 enterprises differ in their satisfaction.  An item is ``clip(rint(centre + loading * latent + noise), 1, 10)``;
 non-index items are "not applicable" (NaN) with probability ``na_rate``; about 15% of respondents complained
-(``cmp1 = "yes"``, more often when QUAL is low) and only they answer ``cmp2``.
+(``cmp1 = "yes"``, more often when QUAL is low) and only they answer ``cmp2``.  The enterprise effects are
+drawn first from the seed, so the same roster and seed give the same enterprises whatever the number of
+respondents: a very large sample of a wave's own enterprises gives their true indices.
 
 The population value of an industry's index is the index of the model fitted to one very large simulated sample
 of that industry (:func:`population_index`, by default 200,000 enterprises x 10 respondents): the limit of the
@@ -22,7 +24,7 @@ import msgspec
 import numpy as np
 import pandas as pd
 
-from survey.scoring import ModelSpec, compute_index, fit
+from survey.scoring import ModelSpec, PLSResult, compute_index, fit
 
 CONSTRUCTS = ("IMAG", "EXPE", "QUAL", "VAL", "SAT", "LOY")
 CORE = {"IMAG": ("img1", "img2", "img3"), "EXPE": ("exp1", "exp2", "exp3"),
@@ -117,10 +119,16 @@ def simulate(enterprises: Sequence[Enterprise], respondents: int | Sequence[int]
     return pd.concat([frame, items], axis=1)
 
 
-def population_index(spec: ModelSpec, industry: str, *, industry_items: Mapping[str, Sequence[str]],
-                     truth: Truth, enterprises: int = 200_000, respondents: int = 10, seed: int = 99) -> float:
-    """The population value of an industry's index: the index of the model fitted to one very large sample."""
+def population_fit(spec: ModelSpec, industry: str, *, industry_items: Mapping[str, Sequence[str]], truth: Truth,
+                   enterprises: int = 200_000, respondents: int = 10, seed: int = 99) -> PLSResult:
+    """The model fitted to one very large sample of an industry: its weights are the population weights."""
     roster_ = tuple(Enterprise(id=i + 1, industry=industry, city=CITIES[0]) for i in range(enterprises))
     frame = simulate(roster_, respondents, industry_items=industry_items, truth=truth, seed=seed)
-    model = spec.with_items("QUAL", list(industry_items.get(industry, ())))
-    return compute_index(fit(model, frame, scores=False)).index
+    return fit(spec.with_items("QUAL", list(industry_items.get(industry, ()))), frame, scores=False)
+
+
+def population_index(spec: ModelSpec, industry: str, *, industry_items: Mapping[str, Sequence[str]],
+                     truth: Truth, enterprises: int = 200_000, respondents: int = 10, seed: int = 99) -> float:
+    """The population value of an industry's index (see the module docstring)."""
+    return compute_index(population_fit(spec, industry, industry_items=industry_items, truth=truth,
+                                        enterprises=enterprises, respondents=respondents, seed=seed)).index

@@ -49,3 +49,16 @@ def test_population_value_is_what_large_samples_estimate():
     big = simulate(roster(["automobile"], 2000, seed=3), 100, industry_items=ITEMS, truth=truth, seed=11)
     estimate = compute_index(fit(SPEC.with_items("QUAL", ITEMS["automobile"]), big, scores=False)).index
     assert abs(estimate - pop) < 0.3
+
+
+def test_enterprises_do_not_depend_on_the_number_of_respondents():
+    firms = roster(["automobile"], 40, seed=2)
+    truth = default_truth(["automobile"])
+
+    def means(respondents, seed):
+        f = simulate(firms, respondents, industry_items=ITEMS, truth=truth, seed=seed)
+        return f.groupby("enterprise")[["sat1", "sat2", "sat3", "qua1"]].mean().to_numpy()
+
+    same = np.abs(means(2000, 4) - means(3000, 4)).mean()
+    other = np.abs(means(2000, 4) - means(3000, 5)).mean()
+    assert same < 0.1 < other
