@@ -57,7 +57,9 @@ def mean_covariance(resid: np.ndarray, cells: np.ndarray, strata: np.ndarray, co
     """Covariance (count x q x q) of each cell's means from the rows' linearised residuals: ``within`` with
     respondents as units stratified by ``strata`` (enterprises), and ``between`` with the strata as clusters
     (NaN for a cell with one cluster; the same as ``within`` unless ``pooled``)."""
-    pair_keys, pair = np.unique(np.stack([cells, strata], axis=1), axis=0, return_inverse=True)
+    span = int(strata.max(initial=0)) + 1
+    codes, pair = np.unique(cells.astype(np.int64) * span + strata, return_inverse=True)
+    pair_keys = np.stack([codes // span, codes % span], axis=1)
     pair = pair.ravel()
     pairs = len(pair_keys)
     size = np.bincount(pair, minlength=pairs).astype(float)
@@ -82,7 +84,8 @@ def cell_draws(x, w, cells, strata, count, weights, weight_draws, scale, rng, po
     enterprises are (see the module docstring)."""
     mean, den, resid = cell_means(x, w, cells, count)
     within, between = mean_covariance(resid, cells, strata, count, pooled)
-    clusters = np.bincount(np.unique(np.stack([cells, strata], axis=1), axis=0)[:, 0], minlength=count)
+    span = int(strata.max(initial=0)) + 1
+    clusters = np.bincount(np.unique(cells.astype(np.int64) * span + strata) // span, minlength=count)
     df = np.bincount(cells, minlength=count) - clusters
     grad = weights * 100.0 / (scale[1] - scale[0])
     cov = within
@@ -110,16 +113,30 @@ def score(weights: np.ndarray, means: np.ndarray, scale) -> np.ndarray:
         return (np.where(seen, weights * items, 0.0).sum(-1)) / np.where(seen, weights, 0.0).sum(-1)
 
 
-def summarise(estimate: float, draws: np.ndarray, df: float | None = None):
-    """Standard error and 95% percentile interval of draws (NaN draws ignored; None without two draws).  With
-    ``df``, the interval's distance from the estimate is widened by t(df) / z: its variance was estimated with
-    ``df`` degrees of freedom."""
+def widening(df: np.ndarray) -> np.ndarray:
+    """t(df) / z at the 97.5% point: how much wider an interval is when its variance has ``df`` degrees of
+    freedom."""
+    return stats.t.ppf(0.975, df) / Z95
+
+
+def summarise_many(estimate: np.ndarray, draws: np.ndarray, widen: np.ndarray):
+    """:func:`summarise` of every column of ``draws`` (B x cells) at once (failed resamples are whole NaN rows)."""
+    d = draws[np.isfinite(draws).any(axis=1)]
+    if len(d) < 2:
+        nothing = np.full(len(estimate), np.nan)
+        return nothing, nothing, nothing
+    low, high = np.quantile(d, [0.025, 0.975], axis=0)
+    return d.std(axis=0, ddof=1), estimate + widen * (low - estimate), estimate + widen * (high - estimate)
+
+
+def summarise(estimate: float, draws: np.ndarray, widen: float = 1.0):
+    """Standard error and 95% percentile interval of draws (NaN draws ignored; None without two draws), the
+    interval's distance from the estimate multiplied by ``widen`` (see :func:`widening`)."""
     d = draws[np.isfinite(draws)]
     if len(d) < 2:
         return None, None, None
     low, high = np.quantile(d, [0.025, 0.975])
-    if df is not None:
-        widen = stats.t.ppf(0.975, df) / Z95
+    if widen != 1.0:
         low, high = estimate + widen * (low - estimate), estimate + widen * (high - estimate)
     return float(d.std(ddof=1)), float(low), float(high)
 

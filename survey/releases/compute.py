@@ -67,10 +67,16 @@ def seed_of(seed: int, *parts: str | int) -> np.random.SeedSequence:
     return np.random.SeedSequence([seed, *(b for p in parts for b in (p.encode() if isinstance(p, str) else [p]))])
 
 
-def cell(level, n, estimate, draws, target, df=None, **keys) -> IndexCell:
-    se, low, high = C.summarise(estimate, draws, df)
-    if estimate is None or not np.isfinite(estimate):
-        se = low = high = estimate = None
+def cell(level, n, estimate, draws, target, **keys) -> IndexCell:
+    """A cell from its estimate and draws (percentile interval)."""
+    return summarised(level, n, estimate, *C.summarise(estimate, draws), target, **keys)
+
+
+def summarised(level, n, estimate, se, low, high, target, **keys) -> IndexCell:
+    """A cell from its estimate, standard error and interval (None or NaN when missing)."""
+    if any(v is None or not np.isfinite(v) for v in (estimate, se, low, high)):
+        se = low = high = None
+        estimate = None if estimate is None or not np.isfinite(estimate) else estimate
     return IndexCell(level=level, n=int(n), index=R(estimate), se=R(se), ci_low=R(low), ci_high=R(high),
                      status="published", vs_target=C.versus(low, high, target), **keys)
 
@@ -107,19 +113,21 @@ def industry_tables(code, rows, result, boot, weights, interval, target, seed):
         names = dict(zip(rows["enterprise"].tolist(), rows["enterprise_name"].tolist()))
     rng = np.random.default_rng(seed_of(seed, code, "enterprise"))
     est, draws, df = C.cell_draws(x, w, ent, ent, len(ent_ids), full, draws_w, spec.scale, rng, pooled=False)
+    se, low, high = C.summarise_many(est, draws, C.widening(df))
     counts = np.bincount(ent, minlength=len(ent_ids))
     for j, e in enumerate(ent_ids):
         name = names.get(e)
-        out.append(cell("enterprise", counts[j], est[j], draws[:, j], target, df[j], industry=code, enterprise=int(e),
-                        enterprise_name=None if name is None or pd.isna(name) else str(name)))
+        out.append(summarised("enterprise", counts[j], est[j], se[j], low[j], high[j], target, industry=code,
+                              enterprise=int(e), enterprise_name=None if name is None or pd.isna(name) else str(name)))
     city, city_ids = factorize(rows["city"].astype(str))
     rng = np.random.default_rng(seed_of(seed, code, "industry_city"))
     est, city_draws, df = C.cell_draws(x, w, city, ent, len(city_ids), full, draws_w, spec.scale, rng, pooled=True)
+    se, low, high = C.summarise_many(est, city_draws, C.widening(df))
     counts = np.bincount(city, minlength=len(city_ids))
     sums = np.bincount(city, weights=w, minlength=len(city_ids))
     for j, c in enumerate(city_ids):
-        out.append(cell("industry_city", counts[j], est[j], city_draws[:, j], target, df[j], industry=code,
-                        city=str(c)))
+        out.append(summarised("industry_city", counts[j], est[j], se[j], low[j], high[j], target, industry=code,
+                              city=str(c)))
     by_city = {str(c): (counts[j], sums[j], est[j], city_draws[:, j]) for j, c in enumerate(city_ids)}
     return out, by_city, (value, value + variance * (ix.draws[:, t] - value))
 

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from survey.releases.cells import cell_draws, cell_means, compare, mean_covariance, rank_groups, versus
+from survey.releases.cells import (cell_draws, cell_means, compare, mean_covariance, rank_groups, summarise, versus,
+                                    widening)
 from survey.releases.tables import IndexCell
 
 
@@ -70,3 +71,14 @@ def test_versus_and_compare():
     assert new.change_low == pytest.approx(4.0 - 1.959963984540054 * np.sqrt(2), abs=1e-6)
     assert compare(cell(1, 81.0, 79.0, 83.0, se=1.0), old).change_significant is False
     assert compare(cell(2, 81.0, 79.0, 83.0), old).change is None
+
+
+def test_summarise_widens_around_the_estimate():
+    draws = np.random.default_rng(4).normal(80.0, 2.0, 5000)
+    se, low, high = summarise(80.0, draws)
+    assert se == pytest.approx(2.0, rel=0.05) and low == pytest.approx(80 - 1.96 * 2, abs=0.2)
+    _, wide_low, wide_high = summarise(80.0, draws, widening(np.array([9.0]))[0])
+    factor = 2.262157162740992 / 1.959963984540054  # t(9) / z at 97.5%
+    assert 80.0 - wide_low == pytest.approx(factor * (80.0 - low)) and wide_high - 80.0 == pytest.approx(
+        factor * (high - 80.0))
+    assert summarise(80.0, np.array([np.nan, 1.0])) == (None, None, None)
