@@ -219,16 +219,18 @@ def compute_release(frame: pd.DataFrame, spec: ModelSpec, *, industry_items: Map
                     margins: Mapping[str, Mapping[str, Mapping[Any, float]]] | None = None, resamples: int = 1000,
                     seed: int = 0, min_n: int = 30, max_ci_width: float = 10.0,
                     previous: ReleaseTables | None = None, interval: Literal["percentile", "bca"] = "percentile",
-                    progress: Progress | None = None) -> ReleaseTables:
+                    progress: Progress | None = None, excluded: pd.Series | None = None) -> ReleaseTables:
     """Compute every table of a release (see the module docstring for the methods).
 
     ``margins`` maps an industry to its raking margins ``{column: {level: population count}}``, e.g. customers
     per city; ``previous`` is the release the changes are measured against; ``progress(stage, fraction)`` is
-    called as the work advances (stages "weights", "fit", "bootstrap", "tables").
+    called as the work advances (stages "weights", "fit", "bootstrap", "tables"); ``excluded`` is
+    ``apply_rules(frame, rule_set, industry_items=industry_items)`` when the caller has it already.
     """
     target = float(spec.target)
-    excluded = apply_rules(frame, rule_set, industry_items=industry_items)
-    present = set(frame["industry"].astype(str)) if len(frame) else set()
+    if excluded is None:
+        excluded = apply_rules(frame, rule_set, industry_items=industry_items)
+    present = set(pd.unique(frame["industry"].astype(str))) if len(frame) else set()
     codes = sorted(c for c in industry_items if c in present)
     parts = []
     for i, code in enumerate(codes):

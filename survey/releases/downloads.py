@@ -16,12 +16,12 @@ import typing
 
 import msgspec
 
-from survey.releases.tables import (DriverRow, IndexCell, ItemDriverRow, Methods, PathRow, QualityRow,
+from survey.releases.tables import (AuditCell, DriverRow, IndexCell, ItemDriverRow, Methods, PathRow, QualityRow,
                                     ReleaseTables, SampleRow)
 
 ROWS: dict[str, type[msgspec.Struct]] = {
     "cells": IndexCell, "drivers": DriverRow, "item_drivers": ItemDriverRow, "quality": QualityRow,
-    "paths": PathRow, "sample": SampleRow, "methods": Methods,
+    "paths": PathRow, "sample": SampleRow, "methods": Methods, "audits": AuditCell,
 }
 FORMULA = ("=", "+", "-", "@")
 CONTROL = ("\t", "\r")

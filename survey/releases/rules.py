@@ -71,8 +71,9 @@ def excluded_by_test(frame: pd.DataFrame, rule: Rule, industry_items) -> np.ndar
 
 
 def excluded_by_flagged(frame: pd.DataFrame, rule: Rule, industry_items) -> np.ndarray:
-    return np.array([flags is not None and not isinstance(flags, float) and len(flags) > 0
-                     for flags in frame["flags"]], dtype=bool)
+    flags = frame["flags"].to_numpy(dtype=object)
+    return np.fromiter((f is not None and not isinstance(f, float) and len(f) > 0 for f in flags), dtype=bool,
+                       count=len(flags))
 
 
 def block_items(frame: pd.DataFrame, rule: Rule, industry_items) -> dict[str, tuple[str, ...]]:
@@ -90,14 +91,17 @@ def excluded_by_incomplete(frame: pd.DataFrame, rule: Rule, industry_items) -> n
     for item in rule.required:
         out |= frame[item].isna().to_numpy() if item in frame.columns else True
     core = [c for c in rule.core if c in frame.columns]
-    core_missing = frame[core].isna().sum(axis=1).to_numpy() + (len(rule.core) - len(core))
+    core_missing = np.isnan(frame[core].to_numpy(dtype=float, na_value=np.nan)).sum(axis=1) if core else 0
+    core_missing = core_missing + (len(rule.core) - len(core))
     blocks = block_items(frame, rule, industry_items)
     industry = frame["industry"].astype(str).to_numpy()
-    for code in np.unique(industry):
+    for code in pd.unique(industry):
         rows = industry == code
         own = blocks.get(code, ())
         present = [c for c in own if c in frame.columns]
-        missing = core_missing[rows] + (frame.loc[rows, present].isna().sum(axis=1).to_numpy() if present else 0)
+        missing = (core_missing[rows] if np.ndim(core_missing) else np.full(int(rows.sum()), core_missing))
+        if present:
+            missing = missing + np.isnan(frame[present].to_numpy(dtype=float, na_value=np.nan)[rows]).sum(axis=1)
         missing = missing + (len(own) - len(present))
         out[rows] |= missing > rule.max_missing_share * (len(rule.core) + len(own))
     return out

@@ -105,6 +105,22 @@ class Methods(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     weights: str  # "equal" or a description of the raking margins
 
 
+class AuditCell(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """On-site audit results (GB/T 27922 scores of approved audits) of the programme, an industry or an enterprise."""
+
+    level: Literal["programme", "industry", "enterprise"]
+    industry: str | None = None
+    enterprise: int | None = None
+    enterprise_name: str | None = None
+    audits: int  # approved audits
+    outlets: int  # outlets they cover
+    mean_score: float  # 0-100, the mean of the audits' scores
+    min_score: float
+    max_score: float
+    star_level: str  # of the mean: not_compliant, compliant (70), three_stars (80), four_stars (90), five_stars (95)
+    levels: dict[str, int]  # approved audits per level of their own score
+
+
 class ReleaseTables(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Everything a release publishes."""
 
@@ -119,6 +135,7 @@ class ReleaseTables(Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
     quality: tuple[QualityRow, ...]
     paths: tuple[PathRow, ...]
     sample: tuple[SampleRow, ...]
+    audits: tuple[AuditCell, ...] = ()  # a file of its own only when the campaign has approved audits
 
 
 def round_published(value: float | None) -> float | None:

@@ -25,6 +25,7 @@ from survey.scoring.pls import PLSResult, frame_values
 JACKKNIFE_GROUPS = 100
 BATCH = 100
 ROW_CHUNK = 8192
+BLOCK_CELLS = 2**21  # answers gathered at once when summing features per cluster (16 MB of float64)
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,12 @@ class Units:
         self.n_groups = n_groups
         w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
         self.chunks = []
+        if clusters is not None and groups is None:
+            f = self.cluster_features(x, w, np.asarray(clusters))
+            self.chunks = [(slice(0, len(f)), f, None)]
+            self.units = len(f)
+            self.largest = [float(np.abs(f).max()) if f.size else 0.0]
+            return
         for start in range(0, len(x), ROW_CHUNK):
             sl = slice(start, min(start + ROW_CHUNK, len(x)))
             f, g = self.features(x[sl], w[sl], None if groups is None else groups[sl])
@@ -127,6 +134,48 @@ class Units:
             rows = np.repeat(np.arange(len(x)), 2 * self.p)
             g = sparse.csr_matrix((vals.ravel(), (rows, cols.ravel())), shape=(len(x), self.n_groups * 2 * self.p))
         return (f.astype(np.float32) if self.exact else f * w[:, None]), g
+
+    def cluster_features(self, x, w, clusters):
+        """The features of :meth:`features` summed per cluster, without a row of features per respondent: the
+        clusters' rows are gathered into zero-padded blocks (clusters of similar size together) and each block's
+        weighted cross products come from one batched matrix product."""
+        p = self.p
+        order = np.argsort(clusters, kind="stable")
+        sizes = np.bincount(clusters)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        xs = x[order].astype(float) - self.shift
+        seen = ~np.isnan(xs)
+        xs = np.where(seen, xs, 0.0)
+        ww = w[order]
+        wsum, cross = np.zeros(len(sizes)), np.zeros((len(sizes), p, p))
+        pairs, mixed = (np.zeros((len(sizes), p, p)), np.zeros((len(sizes), p, p))) if self.missing else (None, None)
+        linear = np.zeros((len(sizes), p))
+        by_size = np.argsort(sizes, kind="stable")
+        ascending = np.maximum(sizes[by_size], 1)
+        k = 0
+        while k < len(by_size):
+            rest = ascending[k:]  # a block of t clusters pads to t x its largest size: keep that within budget
+            take = max(1, int((rest * np.arange(1, len(rest) + 1) * p <= BLOCK_CELLS).sum()))
+            longest = int(rest[take - 1])
+            block = by_size[k:k + take]
+            offset = np.arange(longest)
+            valid = offset[None, :] < sizes[block][:, None]
+            index = np.where(valid, starts[block][:, None] + offset[None, :], 0)
+            wv = ww[index] * valid
+            xv = xs[index] * valid[:, :, None]
+            wx = xv * wv[:, :, None]
+            cross[block] = wx.swapaxes(1, 2) @ xv
+            linear[block] = wx.sum(axis=1)
+            wsum[block] = wv.sum(axis=1)
+            if self.missing:
+                mv = (seen[index] & valid[:, :, None]).astype(float)
+                pairs[block] = (mv * wv[:, :, None]).swapaxes(1, 2) @ mv
+                mixed[block] = wx.swapaxes(1, 2) @ mv
+            k += take
+        i, j = self.iu
+        if self.missing:
+            return np.hstack([pairs[:, i, j], mixed.reshape(len(sizes), -1), cross[:, i, j]])
+        return np.hstack([wsum[:, None], linear, cross[:, i, j]])
 
     def resample(self, counts: np.ndarray):
         """Feature sums (and group sums) of every resample in ``counts`` (resamples x units)."""

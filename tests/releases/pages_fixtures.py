@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from survey.releases.audit_cells import ApprovedAudit, audit_cells
 from survey.regions import load_industries, load_regions
 from survey.releases.tables import (DriverRow, IndexCell, ItemDriverRow, Methods, PathRow, QualityRow,
                                     ReleaseTables, SampleRow)
@@ -57,7 +58,10 @@ def assemble(cells, codes, bases, scored, enterprises, is_demo=True) -> ReleaseT
         campaign_title_en="After-sales service satisfaction, Q3 2024", is_demo=is_demo, methods=METHODS,
         cells=tuple(cells), drivers=tuple(r for x in rows for r in x[0]), item_drivers=tuple(r for x in rows for r in x[1]),
         quality=tuple(r for x in rows for r in x[2]), paths=tuple(r for x in rows for r in x[3]),
-        sample=tuple(sample_row(code, scored, enterprises) for code in codes))
+        sample=tuple(sample_row(code, scored, enterprises) for code in codes),
+        audits=audit_cells([ApprovedAudit(id=f"a{k}", version=1, score=score, outlet=k, enterprise=1 + k // 2,
+                                          enterprise_name=f"网点企业{1 + k // 2}", industry=codes[0])
+                            for k, score in enumerate((96.5, 88.0, 71.25))]))
 
 
 def small_tables(is_demo: bool = True) -> ReleaseTables:

@@ -15,7 +15,7 @@ def read(data: bytes) -> list[list[str]]:
 
 
 def test_names_are_the_contract_tables():
-    assert table_names() == ("cells", "drivers", "item_drivers", "quality", "paths", "sample", "methods")
+    assert table_names() == ("cells", "drivers", "item_drivers", "quality", "paths", "sample", "methods", "audits")
     assert set(table_names()) <= set(ReleaseTables.__struct_fields__)
 
 
@@ -26,7 +26,7 @@ def test_csv_round_trips_in_field_order(tables, name):
     records = [value] if name == "methods" else list(value)
     assert len(rows) == 1 + len(records)
     fields = type(records[0]).__struct_fields__
-    if name != "sample":
+    if not any(isinstance(getattr(records[0], field), dict) for field in fields):  # a dict spreads over columns
         assert rows[0] == list(fields)
     for line, record in zip(rows[1:], records):
         shown = dict(zip(rows[0], line))

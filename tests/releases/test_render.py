@@ -159,3 +159,8 @@ def test_release_list(tables):
     assert "已被取代" in html and "演示数据" in html and "<script" not in html
     english = render_release_list([], locale="en", link=str, switch_url="?lang=zh")
     assert "No releases yet." in english and "banner demo" not in english
+
+
+def test_the_first_release_of_a_series_says_there_is_no_change_yet():
+    html = page(full_tables(), locale="en", previous_id=None)
+    assert html.count("<svg") == 11 and "first release of its series" in html

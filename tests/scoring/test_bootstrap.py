@@ -1,5 +1,6 @@
 """Bootstrap on sufficient statistics equals refitting resampled rows; reproducible; clusters."""
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -138,3 +139,24 @@ def test_intervals_equal_scipy_bca_and_percentile():
         ours = {"bca": bca, "percentile": pct}[column][0]
         np.testing.assert_allclose(ours, [res.confidence_interval.low, res.confidence_interval.high], rtol=1e-12)
         assert se[0] == pytest.approx(res.standard_error, rel=1e-12)
+
+
+@pytest.mark.parametrize("missing", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cluster_sums_in_padded_blocks_equal_the_sums_of_row_features(missing, weighted, monkeypatch):
+    """The per-cluster path (padded blocks, batched products) against summing one row of features per respondent;
+    clusters of very different sizes, an unused cluster id, and a block budget small enough to need many blocks."""
+    monkeypatch.setattr(sys.modules[Units.__module__], "BLOCK_CELLS", 2_000)
+    rng = np.random.default_rng(11)
+    sizes = rng.integers(1, 300, 40)
+    clusters = np.repeat(np.arange(40), sizes)
+    clusters[clusters == 3] = 4
+    x = rng.integers(1, 11, (len(clusters), 6)).astype(float)
+    if missing:
+        x[rng.random(x.shape) < 0.15] = np.nan
+    w = rng.random(len(x)) + 0.5 if weighted else None
+    shift = np.nanmean(x, axis=0)
+    blocks = Units(x, w, shift, clusters)
+    rows = Units(x, w, shift, clusters, np.zeros(len(x), dtype=int), 1)  # groups take the row-by-row path
+    assert blocks.units == rows.units == 40
+    np.testing.assert_allclose(blocks.chunks[0][1], rows.chunks[0][1], rtol=1e-12, atol=1e-9)
