@@ -1,0 +1,178 @@
+"""Ingestion throughput: the real service (uvicorn, N workers, 127.0.0.1) on SQLite and on PostgreSQL under `wrk`.
+
+    .venv/bin/python bench/ingest.py                       # both databases, 2 workers, 64 connections, 20 s each
+    .venv/bin/python bench/ingest.py --db sqlite --seconds 10 --workers 1
+
+For each database: a fresh database with one open campaign, then the service with SURVEY_BENCH_NOOP=1 (which compiles
+in POST /bench/noop: reads the body and answers 201, storing nothing). `wrk` (Debian's package) drives it with 64
+connections, first the no-op route (the baseline: the cost of HTTP, uvicorn and Litestar on this machine, in this run),
+then POST /api/responses, each request a valid response with its own UUID, from its own client address
+(X-Forwarded-For, which uvicorn honours from 127.0.0.1, so the per-network rate limit and the network quality rules see
+many respondents, as in service). Reported: accepted responses per second, p50 and p99 latency, and the ratios
+  accepted/s over the no-op's requests/s   (target at least 0.50)
+  p99 over 50 ms                           (target at most 1.00)
+Then the database is checked: every acknowledged response (201) is stored with the content sent; rows stored but not
+acknowledged can only be requests in flight when wrk stopped (at most one per connection); SQLite's integrity check.
+Exit status 1 when a target is missed or a check fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.load.service import Service, integrity_problems, postgres_database, prepare, stored_rows  # noqa: E402
+
+RATIO_TARGET = 0.50
+P99_TARGET_MS = 50.0
+POSTGRES = os.environ.get("SURVEY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+# A request of its own each time: a UUID from the run's prefix, the thread and a counter, and a client address.
+SCRIPT = r"""
+local prefix, path, head, tail = "%(prefix)s", "%(path)s", %(head)s, %(tail)s
+local counter, thread_id = 0, 0
+acked, statuses = {}, {}  -- globals: done() reads them from each thread
+threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("tid", #threads)
+end
+
+function init(args)
+  thread_id = tid
+end
+
+function request()
+  counter = counter + 1
+  local id = string.format("%%s-%%04x-4000-8000-%%012x", prefix, thread_id, counter)
+  local address = string.format("100.%%d.%%d.%%d", 64 + thread_id, math.floor(counter / 256) %% 256, counter %% 256)
+  return wrk.format("POST", path, {["Content-Type"] = "application/json", ["X-Forwarded-For"] = address},
+                    head .. id .. tail)
+end
+
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+  if status == 201 then
+    local id = string.match(body, '"id":"([^"]+)"')
+    if id then acked[#acked + 1] = id end
+  end
+end
+
+function done(summary, latency, requests)
+  local out = io.open("%(out)s", "w")
+  local ids, counts = {}, {}
+  for _, thread in ipairs(threads) do
+    for _, id in ipairs(thread:get("acked")) do ids[#ids + 1] = '"' .. id .. '"' end
+    for status, count in pairs(thread:get("statuses")) do
+      counts[#counts + 1] = string.format('"%%d": %%d', status, count)
+    end
+  end
+  out:write(string.format('{"requests": %%d, "seconds": %%f, "p50_us": %%d, "p99_us": %%d, "errors": %%d, ',
+    summary.requests, summary.duration / 1e6, latency:percentile(50), latency:percentile(99),
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+  out:write('"statuses": {' .. table.concat(counts, ", ") .. '}, "acked": [' .. table.concat(ids, ",") .. ']}')
+  out:close()
+end
+"""
+
+
+def lua_string(value: str) -> str:
+    return "[==[" + value + "]==]"
+
+
+def run_wrk(base_url: str, path: str, body: dict, seconds: int, connections: int, threads: int, work: Path) -> dict:
+    """One wrk run; its results as a dict (requests, p50/p99 in µs, statuses, acknowledged ids)."""
+    marker = "00000000-0000-4000-8000-000000000000"
+    text = json.dumps(body | {"id": marker}, ensure_ascii=False)
+    head, tail = text.split(marker)
+    out = work / f"wrk-{uuid.uuid4().hex[:8]}.json"
+    script = work / "post.lua"
+    script.write_text(SCRIPT % {"prefix": uuid.uuid4().hex[:8], "path": path, "head": lua_string(head),
+                                "tail": lua_string(tail), "out": str(out)})
+    done = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
+                    "-s", str(script), base_url], capture_output=True, text=True, timeout=seconds + 120)
+    if not out.exists():
+        raise RuntimeError(f"wrk failed: {done.stdout}{done.stderr}")
+    try:
+        return json.loads(out.read_text())
+    except ValueError:
+        raise RuntimeError(f"wrk wrote no result: {out.read_text()[:300]!r} {done.stdout} {done.stderr}") from None
+
+
+def bench(kind: str, url: str, args: argparse.Namespace, work: Path) -> tuple[dict, list[str]]:
+    fixture = prepare(url)
+    body = fixture.body("00000000-0000-4000-8000-000000000000")
+    with Service(url, work / f"service-{kind}.log", workers=args.workers, bench_noop="true") as service:
+        run_wrk(service.base_url, "/bench/noop", body, 3, args.connections, args.threads, work)  # warm-up
+        noop = run_wrk(service.base_url, "/bench/noop", body, args.seconds, args.connections, args.threads, work)
+        ingest = run_wrk(service.base_url, "/api/responses", body, args.seconds, args.connections, args.threads, work)
+    stored = stored_rows(url)
+    acked = set(ingest["acked"])
+    problems = [f"acknowledged but not stored: {len(acked - stored.keys())}"] if acked - stored.keys() else []
+    unacked = len(stored.keys() - acked)
+    if unacked > args.connections:
+        problems.append(f"{unacked} rows stored but never acknowledged (more than one per connection)")
+    problems += integrity_problems(url)
+    server_errors = sum(count for status, count in ingest["statuses"].items() if int(status) >= 500)
+    if server_errors:
+        problems.append(f"{server_errors} answers 5xx")
+    result = {
+        "database": kind, "workers": args.workers, "connections": args.connections,
+        "noop_per_s": noop["requests"] / noop["seconds"], "noop_p99_ms": noop["p99_us"] / 1000,
+        "accepted_per_s": len(acked) / ingest["seconds"], "p50_ms": ingest["p50_us"] / 1000,
+        "p99_ms": ingest["p99_us"] / 1000, "acknowledged": len(acked), "stored": len(stored),
+        "stored_unacknowledged": unacked, "statuses": ingest["statuses"], "socket_errors": ingest["errors"],
+    }
+    return result, problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--postgres", default=POSTGRES, help="an administrator URL of the PostgreSQL server")
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        print("bench/ingest.py needs wrk: apt-get install wrk", file=sys.stderr)
+        return 2
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="survey-ingest-") as folder:
+        work = Path(folder)
+        for kind in (["sqlite", "postgresql"] if args.db == "both" else [args.db]):
+            if kind == "sqlite":
+                result, problems = bench(kind, f"sqlite:///{work}/survey.db", args, work)
+            else:
+                with postgres_database(args.postgres) as url:
+                    result, problems = bench(kind, url, args, work)
+            ratio = result["accepted_per_s"] / result["noop_per_s"]
+            p99_ratio = result["p99_ms"] / P99_TARGET_MS
+            missed = ratio < RATIO_TARGET or p99_ratio > 1
+            failed |= missed or bool(problems)
+            print(f"{kind:<10} {result['workers']} workers, {result['connections']} connections: "
+                  f"no-op {result['noop_per_s']:7.0f}/s (p99 {result['noop_p99_ms']:.1f} ms) | accepted "
+                  f"{result['accepted_per_s']:7.0f}/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms | "
+                  f"ratio {ratio:.2f} (target >= {RATIO_TARGET:.2f}), p99/50 ms {p99_ratio:.2f} (target <= 1.00)"
+                  f"{'  MISSED' if missed else ''}")
+            print(f"{'':<10} acknowledged {result['acknowledged']}, stored {result['stored']} "
+                  f"(in flight at the stop: {result['stored_unacknowledged']}), statuses {result['statuses']}, "
+                  f"socket errors {result['socket_errors']}: {'; '.join(problems) or 'every acknowledged response stored'}",
+                  flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

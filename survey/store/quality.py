@@ -1,0 +1,255 @@
+"""Quality flags in the store: raised on arrival and in a batch pass, reviewed and overridden; nothing is deleted."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased
+
+from survey.errors import Conflict, NotFound
+from survey.instruments.spec import Instrument, ScaleItem
+from survey.quality.arrival import arrival_flags
+from survey.quality.flags import AUTO_OVERRIDE, QualityCheck, ResponseFlag, RuleCount
+from survey.quality.rules import QUALITY, Flag, QualityRuleSet, evaluate, layout
+from survey.responses import MISSING
+from survey.store.engine import Database
+from survey.store.tables import CampaignRow, ResponseFlagRow, ResponseRow
+
+APPROVE = "approve_everything"
+CHUNK = 1000
+_COLUMNS = (ResponseRow.id, ResponseRow.enterprise_id, ResponseRow.instrument_code, ResponseRow.instrument_version,
+            ResponseRow.is_test, ResponseRow.started_at, ResponseRow.submitted_at, ResponseRow.received_at,
+            ResponseRow.device_hash, ResponseRow.network_hash, ResponseRow.item_seconds)
+_NAMES = ("id", "enterprise", "instrument", "version", "is_test", "started_at", "submitted_at", "received_at",
+          "device", "network", "item_seconds")
+
+
+def standing_flag() -> Any:
+    """SQL: the response (ResponseRow) carries a flag that was not overridden."""
+    return exists().where(ResponseFlagRow.response_id == ResponseRow.id, ResponseFlagRow.overridden.is_(False))
+
+
+def _frame(rows: Sequence[Mapping[str, Any]], values: Sequence[bytes | None],
+           instruments: Mapping[tuple[str, int], Instrument]) -> pd.DataFrame:
+    """The rules' frame: one row per response, its scale items decoded from the stored bytes (None: left out)."""
+    frame = pd.DataFrame({name: [row[name] for row in rows] for name in _NAMES})
+    for name in ("started_at", "submitted_at", "received_at"):
+        frame[name] = pd.to_datetime(frame[name], utc=True)  # SQLite keeps no offset: its times are UTC
+    frame["is_test"] = frame["is_test"].astype(bool)
+    items: dict[str, np.ndarray] = {}
+    for key, positions in frame.groupby(["instrument", "version"]).indices.items():
+        instrument = instruments.get(key)
+        if instrument is None:
+            raise NotFound(f"instrument {key[0]} version {key[1]} of stored responses")
+        codes = [item.code for item in instrument.items() if isinstance(item, ScaleItem)]
+        for position in positions:
+            if values[position] is None or len(values[position]) != len(codes):
+                continue
+            row = np.frombuffer(values[position], dtype=np.uint8)
+            for code, value in zip(codes, row, strict=True):
+                items.setdefault(code, np.full(len(frame), np.nan))[position] = np.nan if value == MISSING else value
+    return pd.concat([frame, pd.DataFrame(items, index=frame.index)], axis=1)
+
+
+def _insert(session: Session, flags: Iterable[Flag], version: int, now: dt.datetime,
+            known: Collection[tuple[str, str]] = ()) -> Counter:
+    """Store the flags that are not stored yet (one per response and rule; `known` are stored); count the new ones."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    new = [flag for flag in flags if (flag.response, flag.rule) not in known]
+    for start in range(0, len(new), CHUNK):
+        session.execute(
+            dialect.insert(ResponseFlagRow)
+            .values([dict(response_id=flag.response, rule=flag.rule, rule_version=version, detail=flag.detail[:400],
+                          overridden=False, created_at=now) for flag in new[start:start + CHUNK]])
+            .on_conflict_do_nothing(index_elements=["response_id", "rule"])
+        )
+    return Counter(flag.rule for flag in new)
+
+
+def _settle(session: Session, campaign_id: int, now: dt.datetime) -> None:
+    """Approve-everything counts only beside another flag: where no other flag stands, it is overridden too."""
+    other = aliased(ResponseFlagRow)
+    in_campaign = select(ResponseRow.id).where(ResponseRow.campaign_id == campaign_id)
+    session.execute(
+        update(ResponseFlagRow)
+        .where(ResponseFlagRow.rule == APPROVE, ResponseFlagRow.overridden.is_(False),
+               ResponseFlagRow.response_id.in_(in_campaign),
+               ~exists().where(other.response_id == ResponseFlagRow.response_id, other.rule != APPROVE,
+                               other.overridden.is_(False)))
+        .values(overridden=True, override_reason=AUTO_OVERRIDE, overridden_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def flag_on_arrival(
+    session: Session,
+    values: Mapping[str, Any],
+    instrument: Instrument,
+    campaign: CampaignRow,
+    *,
+    rule_set: QualityRuleSet = QUALITY,
+) -> list[Flag]:
+    """Raise the cheap rules' flags on a response being stored (`values`: its row), in the caller's transaction.
+
+    Its neighbours (earlier responses of the campaign from the same device for the enterprise, or from the same
+    network within the longest window) are read without their answers: no arrival rule reads those.
+    """
+    if values["is_test"]:
+        return []
+    now = values["received_at"]
+    window = max((rule.window_seconds for rule in rule_set.rules), default=0)
+    near = []
+    if values["device_hash"]:
+        near.append(and_(ResponseRow.device_hash == values["device_hash"],
+                         ResponseRow.enterprise_id == values["enterprise_id"]))
+    if values["network_hash"]:
+        near.append(and_(ResponseRow.network_hash == values["network_hash"],
+                         ResponseRow.received_at >= now - dt.timedelta(seconds=window)))
+    new = dict(zip(_NAMES, [values[c.key] for c in _COLUMNS], strict=True))
+    earlier = []
+    if near:
+        found = session.execute(select(*_COLUMNS).where(
+            ResponseRow.campaign_id == campaign.id, ResponseRow.id != values["id"], ResponseRow.is_test.is_(False),
+            or_(*near))).all()
+        earlier = [dict(zip(_NAMES, row, strict=True)) for row in found]
+    codes = [item.code for item in instrument.items() if isinstance(item, ScaleItem)]
+    scale = {code: None if byte == MISSING else float(byte) for code, byte in zip(codes, values["item_values"],
+                                                                                   strict=True)}
+    context = layout(campaign.opens_on, campaign.closes_on, [instrument])
+    flags = arrival_flags(new, earlier, scale, rule_set, context)  # the frame's rules, without the frame (fast)
+    _insert(session, flags, rule_set.version, now)
+    return flags
+
+
+def check_campaign(
+    db: Database,
+    campaign: str,
+    instruments: Mapping[tuple[str, int], Instrument],
+    *,
+    rule_set: QualityRuleSet = QUALITY,
+    now: dt.datetime | None = None,
+) -> QualityCheck:
+    """The batch pass: every rule over every response of the campaign; new flags are added, none removed."""
+    now = now or dt.datetime.now(dt.UTC)
+    with db.transaction() as session:
+        row = session.scalar(select(CampaignRow).where(CampaignRow.code == campaign))
+        if row is None:
+            raise NotFound(f"campaign {campaign!r}")
+        found = session.execute(select(*_COLUMNS, ResponseRow.item_values)
+                                .where(ResponseRow.campaign_id == row.id).order_by(ResponseRow.id)).all()
+        stored = session.execute(
+            select(ResponseFlagRow.response_id, ResponseFlagRow.rule, ResponseFlagRow.overridden)
+            .join(ResponseRow).where(ResponseRow.campaign_id == row.id)).all()
+        added: Counter = Counter()
+        if found:
+            frame = _frame([dict(zip(_NAMES, r[:-1], strict=True)) for r in found], [r[-1] for r in found],
+                           instruments)
+            used = [instruments[key] for key in sorted(set(zip(frame["instrument"], frame["version"])))]
+            context = layout(row.opens_on, row.closes_on, used)
+            standing = {r for r, rule, overridden in stored if not overridden and rule != APPROVE}
+            cleared = {(r, rule) for r, rule, overridden in stored if overridden}
+            flags = evaluate(frame, rule_set, context, standing=standing, cleared=cleared)
+            added = _insert(session, flags, rule_set.version, now, known={(r, rule) for r, rule, _ in stored})
+        _settle(session, row.id, now)
+        counts = _counts(session, row.id)
+        flagged = session.scalar(select(func.count()).select_from(ResponseRow)
+                                 .where(ResponseRow.campaign_id == row.id, standing_flag())) or 0
+    return QualityCheck(campaign=campaign, rule_set=rule_set.label, responses=len(found),
+                        added={rule.name: added.get(rule.name, 0) for rule in rule_set.rules}, rules=counts,
+                        flagged_responses=flagged)
+
+
+def _counts(session: Session, campaign_id: int) -> list[RuleCount]:
+    rows = session.execute(
+        select(ResponseFlagRow.rule, ResponseFlagRow.overridden, func.count())
+        .join(ResponseRow).where(ResponseRow.campaign_id == campaign_id)
+        .group_by(ResponseFlagRow.rule, ResponseFlagRow.overridden)).all()
+    totals: dict[str, list[int]] = {}
+    for rule, overridden, count in rows:
+        totals.setdefault(rule, [0, 0])[1 if overridden else 0] += count
+    order = {rule.name: i for i, rule in enumerate(QUALITY.rules)}
+    return [RuleCount(rule=rule, standing=s, overridden=o)
+            for rule, (s, o) in sorted(totals.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))]
+
+
+def rule_counts(db: Database, campaign: str) -> list[RuleCount]:
+    with db.read() as session:
+        return _counts(session, _campaign_id(session, campaign))
+
+
+def _campaign_id(session: Session, campaign: str) -> int:
+    found = session.scalar(select(CampaignRow.id).where(CampaignRow.code == campaign))
+    if found is None:
+        raise NotFound(f"campaign {campaign!r}")
+    return found
+
+
+def _flag(row: ResponseFlagRow, enterprise: int) -> ResponseFlag:
+    return ResponseFlag(
+        response=row.response_id, enterprise=enterprise, rule=row.rule, rule_version=row.rule_version,
+        detail=row.detail, standing=not row.overridden, override_reason=row.override_reason,
+        overridden_at=_aware(row.overridden_at), created_at=_aware(row.created_at),
+    )
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def list_flags(
+    db: Database, campaign: str, *, rule: str | None = None, standing: bool | None = None, response: str | None = None,
+    offset: int = 0, limit: int = 50,
+) -> tuple[list[ResponseFlag], int]:
+    """A page of a campaign's flags (oldest first), with the total that match."""
+    with db.read() as session:
+        conditions = [ResponseRow.campaign_id == _campaign_id(session, campaign)]
+        if rule is not None:
+            conditions.append(ResponseFlagRow.rule == rule)
+        if standing is not None:
+            conditions.append(ResponseFlagRow.overridden.is_(not standing))
+        if response is not None:
+            conditions.append(ResponseFlagRow.response_id == response)
+        base = select(ResponseFlagRow, ResponseRow.enterprise_id).join(ResponseRow).where(*conditions)
+        total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        rows = session.execute(base.order_by(ResponseFlagRow.created_at, ResponseFlagRow.response_id,
+                                             ResponseFlagRow.rule).offset(offset).limit(limit)).all()
+        return [_flag(row, enterprise) for row, enterprise in rows], total
+
+
+def flags_of(db: Database, response_id: str) -> list[ResponseFlag]:
+    with db.read() as session:
+        rows = session.execute(select(ResponseFlagRow, ResponseRow.enterprise_id).join(ResponseRow)
+                               .where(ResponseFlagRow.response_id == response_id)
+                               .order_by(ResponseFlagRow.rule)).all()
+        return [_flag(row, enterprise) for row, enterprise in rows]
+
+
+def override_flag(db: Database, response_id: str, rule: str, reason: str, *, now: dt.datetime | None = None) -> ResponseFlag:
+    """An administrator's decision that a flag does not hold: it stays stored, with the reason, and no longer excludes.
+
+    Overriding again with the same reason answers the same; with another reason it is a Conflict.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    with db.transaction() as session:
+        found = session.execute(select(ResponseFlagRow, ResponseRow.enterprise_id, ResponseRow.campaign_id)
+                                .join(ResponseRow)
+                                .where(ResponseFlagRow.response_id == response_id, ResponseFlagRow.rule == rule)
+                                .with_for_update(of=ResponseFlagRow)).first()
+        if found is None:
+            raise NotFound(f"flag {rule} on response {response_id}")
+        row, enterprise, campaign_id = found
+        if row.overridden:
+            if row.override_reason != reason:
+                raise Conflict(f"flag {rule} on response {response_id} was overridden already: {row.override_reason}")
+            return _flag(row, enterprise)
+        row.overridden, row.override_reason, row.overridden_at = True, reason, now
+        session.flush()
+        _settle(session, campaign_id, now)
+        return _flag(row, enterprise)

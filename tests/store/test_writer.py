@@ -1,0 +1,88 @@
+"""Group commit: writes waiting together share a transaction, each in its own savepoint; each answer comes after the
+commit; a write's own error fails only that write."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import text
+
+from survey.errors import Conflict, FieldError, InvalidInput
+from survey.store.limits import RateLimit, take
+from survey.store.writer import GroupWriter
+
+
+def _count(db, key_prefix: str) -> int:
+    with db.read() as session:
+        return session.execute(text("SELECT count(*) FROM rate_count WHERE key LIKE :k"), {"k": key_prefix + "%"}).scalar_one()
+
+
+def _write(key: str, fail: type[Exception] | None = None):
+    def work(session):
+        take(session, RateLimit(key=key, hits=10, window_s=3600), now=1_800_000_000)
+        if fail is InvalidInput:
+            raise InvalidInput([FieldError(field="x", reason="broken on purpose")])
+        if fail is not None:
+            raise fail("broken on purpose")
+        return key
+    return work
+
+
+def test_writes_that_wait_together_commit_together_and_a_broken_one_alone_is_refused(db):
+    gate = threading.Event()
+    writer = GroupWriter(db.transaction)
+    works = [_write(f"g:{n}", InvalidInput if n == 3 else Conflict if n == 5 else None) for n in range(8)]
+
+    def blocked_then_all(pool):
+        first = pool.submit(writer.run, lambda session: gate.wait(10))  # holds the writer while the others queue up
+        futures = [pool.submit(writer.run, work) for work in works]
+        gate.set()
+        first.result()
+        return futures
+
+    with ThreadPoolExecutor(9) as pool:
+        futures = blocked_then_all(pool)
+        outcomes = []
+        for future in futures:
+            try:
+                outcomes.append(future.result())
+            except (InvalidInput, Conflict) as exc:
+                outcomes.append(type(exc).__name__)
+    writer.close()
+    assert outcomes == ["g:0", "g:1", "g:2", "InvalidInput", "g:4", "Conflict", "g:6", "g:7"]
+    assert _count(db, "g:") == 6  # the refused writes' counters rolled back with their savepoints
+
+
+def test_an_unexpected_error_fails_only_its_own_write(db):
+    writer = GroupWriter(db.transaction)
+    with ThreadPoolExecutor(6) as pool:
+        futures = [pool.submit(writer.run, _write(f"u:{n}", RuntimeError if n == 2 else None)) for n in range(6)]
+        results = []
+        for future in futures:
+            try:
+                results.append(future.result())
+            except RuntimeError:
+                results.append("RuntimeError")
+    writer.close()
+    assert results == ["u:0", "u:1", "RuntimeError", "u:3", "u:4", "u:5"]
+    assert _count(db, "u:") == 5
+
+
+def test_a_database_that_fails_fails_the_group_and_stores_nothing(db):
+    from contextlib import contextmanager
+
+    from survey.errors import Unavailable
+
+    @contextmanager
+    def broken():
+        with db.transaction() as session:
+            yield session
+            raise Unavailable("the database went away at commit")
+
+    writer = GroupWriter(broken)
+    with pytest.raises(Unavailable):
+        writer.run(_write("b:1"))
+    writer.close()
+    assert _count(db, "b:") == 0
