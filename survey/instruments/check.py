@@ -31,9 +31,20 @@ REASONS: dict[str, Text] = {
 }
 
 
-def explain(reason: str, locale: str) -> str:
-    """A reason in words for the respondent; the text before the first colon picks the wording."""
-    text = REASONS.get(reason.partition(":")[0])
+# The wording of a reason that several questions share, where it differs from the one for a single question.
+REASONS_MANY: dict[str, Text] = {
+    WRONG_TYPE: Text(zh="答案格式不正确", en="These answers have the wrong form"),
+    NA_NOT_ALLOWED: Text(zh="以下各题不能选择“不适用”", en="“N/A” is not allowed for these questions"),
+    REQUIRED: Text(zh="请回答以下各题", en="Please answer these questions"),
+    NOT_ASKED: Text(zh="根据您前面的回答，以下各题无需作答", en="Given your earlier answers, these questions are not asked"),
+}
+
+
+def explain(reason: str, locale: str, *, many: bool = False) -> str:
+    """A reason in words for the respondent (`many`: as said of several questions at once); the text before the
+    first colon picks the wording."""
+    key = reason.partition(":")[0]
+    text = (REASONS_MANY.get(key) if many else None) or REASONS.get(key)
     return text.get(locale) if text else reason
 
 

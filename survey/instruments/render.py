@@ -16,7 +16,7 @@ WORDS: dict[str, Text] = {
     "switch": Text(zh="English", en="中文"),
     "submit": Text(zh="提交", en="Submit"),
     "na": Text(zh="不适用", en="N/A"),
-    "consent": Text(zh="参与说明", en="consent"),
+    "consent": Text(zh="参与说明", en="Consent"),
     "choose": Text(zh="请选择", en="Please choose"),
     "problems": Text(zh="还有几处需要修改：", en="Please check these answers:"),
     "thanks": Text(zh="感谢您的参与！", en="Thank you for taking part!"),
@@ -53,15 +53,20 @@ def render_form(
     """The questionnaire as one page, with the respondent's answers kept and errors beside their questions."""
     numbers = number(instrument)
     beside: dict[str, list[str]] = {}
-    summary: dict[str, list[tuple[str, str]]] = {}
+    grouped: dict[str, tuple[str, list[tuple[str, str]]]] = {}  # worded reason -> (the reason, its questions)
     for error in errors:
         code = error.field.removeprefix("answers.")
         reason = explain(error.reason, locale)
         if code in numbers:
             beside.setdefault(code, []).append(reason)
-            summary.setdefault(reason, []).append((f"#q-{code}", numbers[code] or WORDS["consent"].get(locale)))
+            link = (f"#q-{code}", numbers[code] or WORDS["consent"].get(locale))
+            grouped.setdefault(reason, (error.reason, []))[1].append(link)
         else:
-            summary.setdefault(f"{error.field}: {reason}", [])
+            grouped.setdefault(f"{error.field}: {reason}", (error.reason, []))
+    summary = {  # "Please answer these questions: 5, 7, 27" where several share a reason
+        (explain(raw, locale, many=True) if len(links) > 1 else worded): links
+        for worded, (raw, links) in grouped.items()
+    }
     return _render(
         "form.html",
         locale,

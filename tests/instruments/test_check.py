@@ -209,3 +209,12 @@ def test_read_form_turns_posted_strings_into_answer_values() -> None:
 )
 def test_reasons_are_explained_in_the_respondents_language(reason: str, zh: str) -> None:
     assert explain(reason, "zh") == zh
+
+
+@pytest.mark.parametrize(("reason", "en"), [
+    ("required", "Please answer these questions"),
+    ("not applicable is not allowed", "“N/A” is not allowed for these questions"),
+    ("out of range: expected 1-10", "Please choose one of the scores shown"), ("something new", "something new"),
+])
+def test_a_reason_several_questions_share_is_said_of_them_all(reason: str, en: str) -> None:
+    assert explain(reason, "en", many=True) == en

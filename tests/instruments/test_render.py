@@ -91,6 +91,21 @@ def test_errors_are_shown_beside_their_question_and_linked_from_a_summary() -> N
     assert "<legend>7. " in question(page, "img2")
 
 
+@pytest.mark.parametrize(("locale", "one", "several", "consent"), [
+    ("zh", "请回答此题：<a href=#q-img2>7</a>", "请回答以下各题：", "参与说明"),
+    ("en", "Please answer this question: <a href=#q-img2>7</a>", "Please answer these questions: ", "Consent"),
+])
+def test_the_summary_says_question_or_questions_and_names_the_consent(locale, one, several, consent) -> None:
+    page = form(CATALOGUE.get("computer"), locale, errors=[FieldError(field="answers.img2", reason="required")])
+    assert one in page
+    missing = [FieldError(field=f"answers.{code}", reason="required") for code in ("consent", "img1", "img2")]
+    page = form(CATALOGUE.get("computer"), locale, errors=missing)
+    summary = page[page.index("id=problems"):page.index("<form")]
+    sep = "、" if locale == "zh" else ", "
+    assert f"{several}<a href=#q-consent>{consent}</a>{sep}<a href=#q-img1>6</a>{sep}<a href=#q-img2>7</a>" in summary
+    assert ("this question" not in summary) and ("此题" not in summary)
+
+
 def test_the_complaint_follow_up_is_hidden_by_css_until_yes_but_still_on_the_page() -> None:
     page = form(CATALOGUE.get("e_commerce"))
     assert "form:not(:has([name=cmp1][value=yes]:checked)) #q-cmp2{display:none}" in page
