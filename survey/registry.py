@@ -28,6 +28,7 @@ class CampaignCreate(Struct, frozen=True, forbid_unknown_fields=True, kw_only=Tr
     closes_on: dt.date
     status: Status = "draft"
     is_demo: bool = False
+    open_links: bool = True  # responses without an invitation (a QR code at the counter); False: invitations only
 
 
 class CampaignUpdate(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -36,6 +37,7 @@ class CampaignUpdate(Struct, frozen=True, forbid_unknown_fields=True, kw_only=Tr
     opens_on: dt.date | None = None
     closes_on: dt.date | None = None
     status: Status | None = None
+    open_links: bool | None = None
 
 
 class Campaign(Struct, frozen=True, kw_only=True):
@@ -48,6 +50,7 @@ class Campaign(Struct, frozen=True, kw_only=True):
     closes_on: dt.date
     status: Status
     is_demo: bool
+    open_links: bool = True
 
     def accepts_on(self, day: dt.date) -> bool:
         """Whether a response submitted on `day` belongs to this campaign."""
@@ -74,17 +77,25 @@ class Enterprise(Struct, frozen=True, kw_only=True):
     city: str
 
 
+Latitude = Annotated[float, Meta(ge=-90, le=90, description="WGS-84 degrees")]
+Longitude = Annotated[float, Meta(ge=-180, le=180, description="WGS-84 degrees")]
+
+
 class OutletCreate(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     enterprise_id: Annotated[int, Meta(ge=1)]
     name: Name
     city: CityCode
     address: Annotated[str, Meta(min_length=1, max_length=400)]
+    latitude: Latitude | None = None  # optional; with them, an audit far from the outlet is flagged
+    longitude: Longitude | None = None
 
 
 class OutletUpdate(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     name: Name | None = None
     city: CityCode | None = None
     address: Annotated[str, Meta(min_length=1, max_length=400)] | None = None
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
 
 
 class Outlet(Struct, frozen=True, kw_only=True):
@@ -93,6 +104,8 @@ class Outlet(Struct, frozen=True, kw_only=True):
     name: str
     city: str
     address: str
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 def check_campaign(data: CampaignCreate | CampaignUpdate, current: Campaign | None = None) -> None:
@@ -125,6 +138,9 @@ def check_enterprise(data: EnterpriseCreate | EnterpriseUpdate) -> None:
 
 def check_outlet(data: OutletCreate | OutletUpdate) -> None:
     errors = _city_errors(data.city)
+    if (data.latitude is None) != (data.longitude is None):
+        errors.append(FieldError(field="latitude" if data.latitude is None else "longitude",
+                                 reason="give latitude and longitude together"))
     if errors:
         raise InvalidInput(errors)
 

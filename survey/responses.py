@@ -16,6 +16,11 @@ from survey.registry import CampaignCode, CityCode
 AnswerValue = Annotated[int, Meta(ge=-1000, le=1000)] | Annotated[str, Meta(max_length=40)] | bool | None
 Answers = Annotated[dict[Annotated[str, Meta(max_length=40)], AnswerValue], Meta(max_length=120)]
 AwareTime = Annotated[dt.datetime, Meta(tz=True)]
+ItemSeconds = Annotated[
+    dict[Annotated[str, Meta(max_length=40)], Annotated[float, Meta(ge=0, le=86_400)]], Meta(max_length=120)
+]
+Token = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{16,64}$")]
+LATER_FIELDS = ("invitation", "item_seconds")  # added after responses were stored: absent, they leave the hash as it was
 MISSING = 255  # the byte that stands for a missing ("not applicable") scale answer in item_values
 CHINA = dt.timezone(dt.timedelta(hours=8))  # campaign dates are calendar days in China Standard Time
 
@@ -34,6 +39,9 @@ class ResponseSubmit(Struct, frozen=True, forbid_unknown_fields=True, kw_only=Tr
     answers: Answers
     started_at: AwareTime
     submitted_at: AwareTime
+    test: bool = False  # a test submission (checking a link or the form): stored, never scored
+    invitation: Token | None = None  # the single-use token of an invitation link; none for an open link
+    item_seconds: ItemSeconds | None = None  # seconds spent on each item, where the client measures it
 
 
 class Response(Struct, frozen=True, kw_only=True):
@@ -52,11 +60,16 @@ class Response(Struct, frozen=True, kw_only=True):
     started_at: dt.datetime
     submitted_at: dt.datetime
     received_at: dt.datetime
+    test: bool = False
 
 
 def content_sha256(submit: ResponseSubmit) -> str:
     """A hash of everything the client sent, to tell an identical resend from a different body."""
-    return hashlib.sha256(msgspec.json.encode(submit, order="sorted")).hexdigest()
+    body = msgspec.to_builtins(submit)
+    for name in LATER_FIELDS:
+        if body.get(name) is None:
+            del body[name]
+    return hashlib.sha256(msgspec.json.encode(body, order="sorted")).hexdigest()
 
 
 def encode_item_values(instrument: Instrument, answers: dict[str, object]) -> bytes:

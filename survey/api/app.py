@@ -2,21 +2,41 @@
 
 from __future__ import annotations
 
+import os
+
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 
 import survey
-from survey.api import catalogue, errors, pages, registry, responses
+from survey.api import accounts, audits, bench, catalogue, errors, fieldwork, pages, registry, releases, responses, signin
+from survey.api.admin import AdminPages
+from survey.api.admin_invitations import InvitationPages
+from survey.api.admin_quality import FlagPages
+from survey.api.admin_registry import CampaignPages, EnterprisePages, OutletPages
+from survey.api.admin_runs import ReleasePagesAdmin, RunPages
+from survey.api.auth import CallerMiddleware
 from survey.api.context import Context
+from survey.api.exports import ExportController
+from survey.api.head import HeadAsGet
+from survey.api.invitations import InvitationController
+from survey.api.quality import QualityController
+from survey.api.quotas import ProgressPage, QuotaController
+from survey.api.security import HostCheck, cors_config, security_headers
 from survey.instruments.catalogue import load_catalogue
 from survey.regions import load_industries, load_regions
 from survey.settings import Settings
 from survey.store.engine import Database, make_engine
-from survey.store.instruments import register_instruments
+from survey.store.instruments import register_catalogue, register_instruments
 from survey.store.schema import current_revision, head_revision, upgrade
+
+
+def app_from_env() -> Litestar:
+    """The app of one worker of `survey serve --workers N` (uvicorn's factory): settings from SURVEY_* variables."""
+    return create_app(Settings.from_env(os.environ))
 
 
 def create_app(settings: Settings, *, migrate: bool | None = None) -> Litestar:
@@ -35,18 +55,13 @@ def create_app(settings: Settings, *, migrate: bool | None = None) -> Litestar:
             upgrade(context.db.engine)
         elif current_revision(context.db.engine) != head_revision():
             raise RuntimeError("the database schema is not current: run `survey db upgrade` first")
-        catalogue = context.catalogue
-        every_version = [
-            catalogue.get(entry.instrument.code, version)
-            for entry in catalogue.all()
-            for version in catalogue.versions(entry.instrument.code)
-        ]
-        register_instruments(context.db, every_version)
+        register_catalogue(context.db, context.catalogue)
+        register_instruments(context.db, context.checklists.all_versions())
 
     def stop() -> None:
         context.db.dispose()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             catalogue.CatalogueController,
             registry.CampaignController,
@@ -54,11 +69,36 @@ def create_app(settings: Settings, *, migrate: bool | None = None) -> Litestar:
             registry.OutletController,
             responses.ResponseController,
             pages.PageController,
+            accounts.TokenController,
+            accounts.AccountController,
+            accounts.OrganisationController,
+            signin.SignInPages,
+            audits.ChecklistController,
+            audits.AssignmentController,
+            audits.AuditController,
+            audits.PhotoController,
+            fieldwork.FieldPages,
+            releases.ReleasePages,
+            releases.ReleaseController,
+            InvitationController,
+            QuotaController,
+            ProgressPage,
+            QualityController,
+            ExportController,
+            AdminPages, CampaignPages, EnterprisePages, OutletPages, FlagPages, RunPages, ReleasePagesAdmin,
+            InvitationPages,
+            *([bench.noop] if settings.bench_noop else []),
         ],
         dependencies={"context": Provide(lambda: context, use_cache=True, sync_to_thread=False)},
         exception_handlers=errors.HANDLERS,
         on_startup=[start],
         on_shutdown=[stop],
+        middleware=[
+            DefineMiddleware(HostCheck, hosts=settings.allowed_host_list),
+            DefineMiddleware(CallerMiddleware, exclude=["^/schema"]),
+        ],
+        before_send=[security_headers],
+        cors_config=cors_config(settings),
         state=State({"context": context}),
         request_max_body_size=settings.max_body_bytes,
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
@@ -69,3 +109,5 @@ def create_app(settings: Settings, *, migrate: bool | None = None) -> Litestar:
         ),
         debug=settings.debug,
     )
+    app.asgi_handler = HeadAsGet(app.asgi_handler)  # around the router: HEAD is routed like GET
+    return app

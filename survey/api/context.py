@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
-from litestar.exceptions import NotAuthorizedException
-from litestar.handlers.base import BaseRouteHandler
 
+from survey.api.auth import admin_only  # noqa: F401 - the administrator guard, where the registry routes look for it
+from survey.audits.catalogue import Checklists, load_checklists
 from survey.instruments.catalogue import Catalogue
 from survey.regions import IndustryList, RegionList
 from survey.settings import Settings
@@ -23,14 +21,8 @@ class Context:
     catalogue: Catalogue
     regions: RegionList
     industries: IndustryList
-
-
-def admin_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    """Guard: the request carries `Authorization: Bearer <SURVEY_ADMIN_TOKEN>`."""
-    token = connection.app.state.context.settings.admin_token
-    given = connection.headers.get("authorization", "")
-    if not token or not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-        raise NotAuthorizedException("an administrator token is required (Authorization: Bearer ...)")
+    cache: dict = field(default_factory=dict)  # decoded immutable objects (published releases), per process
+    checklists: Checklists = field(default_factory=load_checklists)  # the published audit checklists
 
 
 AppContext = NamedDependency[Context]  # how handlers ask for the context

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
@@ -10,20 +11,23 @@ from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
-from survey.errors import Conflict, FieldError, InvalidInput, NotFound, Unavailable
+from survey.errors import Conflict, FieldError, InvalidInput, NotFound, RateLimited, Unavailable
 
 log = logging.getLogger("survey.api")
+_NAMED_FIELD = re.compile(r"(?:missing required|unknown) field `([^`]+)`")
 
 
-def _body(status: int, detail: str, errors: list[FieldError] | None = None) -> Response:
+def _body(status: int, detail: str, errors: list[FieldError] | None = None, headers: dict | None = None) -> Response:
     content: dict = {"status_code": status, "detail": detail}
     if errors is not None:
         content["errors"] = [{"field": e.field, "reason": e.reason} for e in errors]
-    headers = {"Retry-After": "1"} if status == HTTP_503_SERVICE_UNAVAILABLE else None
+    if status == HTTP_503_SERVICE_UNAVAILABLE:
+        headers = {"Retry-After": "1"}
     return Response(content, status_code=status, headers=headers)
 
 
@@ -36,7 +40,11 @@ def invalid_body(_: Request, exc: ValidationException) -> Response:
     errors = []
     for entry in exc.extra if isinstance(exc.extra, list) else []:
         key = str(entry.get("key") or entry.get("source") or "body")
-        errors.append(FieldError(field=key, reason=str(entry.get("message", exc.detail))))
+        message = str(entry.get("message", exc.detail))
+        named = _NAMED_FIELD.search(message)  # "Object missing required field `reason`": name that field
+        if named:
+            key = named[1] if key in ("data", "body") else f"{key}.{named[1]}"
+        errors.append(FieldError(field=key, reason=message))
     if not errors:
         errors.append(FieldError(field="body", reason=str(exc.detail)))
     return _body(HTTP_422_UNPROCESSABLE_ENTITY, "the request could not be read; nothing was stored", errors)
@@ -55,8 +63,12 @@ def unavailable(_: Request, exc: Unavailable) -> Response:
     return _body(HTTP_503_SERVICE_UNAVAILABLE, str(exc))
 
 
+def rate_limited(_: Request, exc: RateLimited) -> Response:
+    return _body(HTTP_429_TOO_MANY_REQUESTS, str(exc), headers={"Retry-After": str(exc.retry_after)})
+
+
 def http_error(_: Request, exc: HTTPException) -> Response:
-    return _body(exc.status_code, str(exc.detail))
+    return _body(exc.status_code, str(exc.detail), headers=exc.headers)  # e.g. Retry-After of a 429
 
 
 def server_error(request: Request, exc: Exception) -> Response:
@@ -70,6 +82,7 @@ HANDLERS = {
     Conflict: conflict,
     NotFound: not_found,
     Unavailable: unavailable,
+    RateLimited: rate_limited,
     HTTPException: http_error,
     Exception: server_error,
 }

@@ -24,6 +24,7 @@ from survey.store import registry as store
 
 T = TypeVar("T")
 MAX_PAGE = 200
+BODY_LIMIT = 8 * 1024  # a campaign, enterprise or outlet is a few hundred bytes of JSON
 Offset = Annotated[int, QueryParameter(ge=0, le=10_000_000)]
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)]
 Id = Annotated[int, PathParameter(ge=1)]
@@ -49,11 +50,11 @@ class CampaignController(Controller):
     def read(self, context: AppContext, campaign_id: Id) -> Campaign:
         return store.get_campaign(context.db, campaign_id)
 
-    @post("/", guards=[admin_only], sync_to_thread=True)
+    @post("/", guards=[admin_only], request_max_body_size=BODY_LIMIT, sync_to_thread=True)
     def create(self, context: AppContext, data: JSONBody[CampaignCreate]) -> Campaign:
         return store.create_campaign(context.db, data)
 
-    @patch("/{campaign_id:int}", guards=[admin_only], sync_to_thread=True)
+    @patch("/{campaign_id:int}", guards=[admin_only], request_max_body_size=BODY_LIMIT, sync_to_thread=True)
     def update(self, context: AppContext, campaign_id: Id, data: JSONBody[CampaignUpdate]) -> Campaign:
         return store.update_campaign(context.db, campaign_id, data)
 
@@ -78,11 +79,11 @@ class EnterpriseController(Controller):
     def read(self, context: AppContext, enterprise_id: Id) -> Enterprise:
         return store.get_enterprise(context.db, enterprise_id)
 
-    @post("/", guards=[admin_only], sync_to_thread=True)
+    @post("/", guards=[admin_only], request_max_body_size=BODY_LIMIT, sync_to_thread=True)
     def create(self, context: AppContext, data: JSONBody[EnterpriseCreate]) -> Enterprise:
         return store.create_enterprise(context.db, data)
 
-    @patch("/{enterprise_id:int}", guards=[admin_only], sync_to_thread=True)
+    @patch("/{enterprise_id:int}", guards=[admin_only], request_max_body_size=BODY_LIMIT, sync_to_thread=True)
     def update(self, context: AppContext, enterprise_id: Id, data: JSONBody[EnterpriseUpdate]) -> Enterprise:
         return store.update_enterprise(context.db, enterprise_id, data)
 
@@ -102,10 +103,10 @@ class OutletController(Controller):
     def read(self, context: AppContext, outlet_id: Id) -> Outlet:
         return store.get_outlet(context.db, outlet_id)
 
-    @post("/", guards=[admin_only], sync_to_thread=True)
+    @post("/", guards=[admin_only], request_max_body_size=BODY_LIMIT, sync_to_thread=True)
     def create(self, context: AppContext, data: JSONBody[OutletCreate]) -> Outlet:
         return store.create_outlet(context.db, data)
 
-    @patch("/{outlet_id:int}", guards=[admin_only], sync_to_thread=True)
+    @patch("/{outlet_id:int}", guards=[admin_only], request_max_body_size=BODY_LIMIT, sync_to_thread=True)
     def update(self, context: AppContext, outlet_id: Id, data: JSONBody[OutletUpdate]) -> Outlet:
         return store.update_outlet(context.db, outlet_id, data)

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import uuid
 
-from litestar import Controller, Response as HttpResponse, get, post
+from litestar import Controller, Request, Response as HttpResponse, get, post
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from survey.api.context import AppContext, admin_only
+from survey.api.origin import request_origin
+from survey.quality.origin import Origin
 from survey.responses import Response, ResponseSubmit
+from survey.store.limits import RateLimit
 from survey.store.responses import get_response, submit_response
 
 SUBMIT_BODY_LIMIT = 32 * 1024  # a full questionnaire is about 2 KB of JSON
+
+
+def submit_limit(context: AppContext, origin: Origin) -> RateLimit:
+    """Responses from one client network per minute, counted by every worker together (429 beyond)."""
+    return RateLimit(key=f"submit:{origin.network_hash or 'unknown'}", hits=context.settings.submit_rate_per_minute,
+                 window_s=60)
 
 
 def instrument_for(context: AppContext, code: str, version: int):
@@ -27,14 +36,19 @@ class ResponseController(Controller):
     tags = ["responses"]
 
     @post("/", request_max_body_size=SUBMIT_BODY_LIMIT, status_code=HTTP_201_CREATED, sync_to_thread=True)
-    def submit(self, context: AppContext, data: JSONBody[ResponseSubmit]) -> HttpResponse[Response]:
-        """Store a response (201), or answer with the identical stored one (200); 409 for the same id with other content."""
+    def submit(self, context: AppContext, request: Request, data: JSONBody[ResponseSubmit]) -> HttpResponse[Response]:
+        """Store a response (201), or answer with the identical stored one (200); 409 for the same id with other content,
+        for an invitation token that another response used, or for an open link whose quota cell is full; 429 with
+        Retry-After when the client's network sent more than SURVEY_SUBMIT_RATE_PER_MINUTE this minute."""
+        origin = request_origin(request, context.settings.secret_key)
         stored, created = submit_response(
             context.db,
             instrument_for(context, data.instrument, data.version),
             data,
             cities=context.regions.codes(),
             channel="api",
+            origin=origin,
+            limit=submit_limit(context, origin),
         )
         return HttpResponse(stored, status_code=HTTP_201_CREATED if created else HTTP_200_OK)
 

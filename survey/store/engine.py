@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from survey.errors import Unavailable
+from survey.store.writer import GroupWriter
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+T = TypeVar("T")
 
 
 def make_engine(url: str, *, sqlite_synchronous: str = "FULL") -> Engine:
@@ -53,6 +56,12 @@ class Database:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._readers = sessionmaker(engine.execution_options(survey_read_only=True), expire_on_commit=False)
+        self._writer = GroupWriter(self.transaction)
+
+    def grouped(self, work: Callable[[Session], T]) -> T:
+        """`work(session)` in this process's group commit (survey.store.writer): it shares one transaction with the
+        writes waiting beside it, in a savepoint of its own, and returns once that transaction committed."""
+        return self._writer.run(work)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -73,4 +82,5 @@ class Database:
             raise Unavailable("the database is unavailable, try again") from exc
 
     def dispose(self) -> None:
+        self._writer.close()
         self.engine.dispose()

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from survey.errors import Conflict
+from survey.instruments.catalogue import Catalogue
 from survey.instruments.spec import encode_canonical
 from survey.store.engine import Database
 from survey.store.tables import InstrumentRow
@@ -39,3 +40,12 @@ def register_instruments(db: Database, published: Iterable) -> int:
             )
             added += 1
     return added
+
+
+def register_catalogue(db: Database, catalogue: Catalogue) -> int:
+    """Store every published version of every questionnaire in the catalogue (see register_instruments)."""
+    return register_instruments(db, [
+        catalogue.get(entry.instrument.code, version)
+        for entry in catalogue.all()
+        for version in catalogue.versions(entry.instrument.code)
+    ])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import msgspec
@@ -139,3 +140,25 @@ def list_outlets(
     db: Database, offset: int = 0, limit: int = 50, enterprise_id: int | None = None
 ) -> tuple[list[Outlet], int]:
     return _list(db, OutletRow, Outlet, offset, limit, enterprise_id=enterprise_id)
+
+
+def create_enterprises_with_outlets(
+    db: Database, enterprises: Sequence[EnterpriseCreate], outlets: Sequence[OutletCreate]
+) -> list[tuple[Enterprise, Outlet]]:
+    """Many enterprises, each with one outlet (whose enterprise_id is ignored), in one transaction (demo, bench)."""
+    for data in enterprises:
+        check_enterprise(data)
+    try:
+        with db.transaction() as session:
+            rows = [EnterpriseRow(**msgspec.structs.asdict(data)) for data in enterprises]
+            session.add_all(rows)
+            session.flush()
+            places = [
+                OutletRow(**(msgspec.structs.asdict(outlet) | {"enterprise_id": row.id}))
+                for row, outlet in zip(rows, outlets, strict=True)
+            ]
+            session.add_all(places)
+            session.flush()
+            return [(_read(row, Enterprise), _read(place, Outlet)) for row, place in zip(rows, places)]
+    except IntegrityError:
+        raise Conflict("an enterprise with one of these unified social credit codes already exists") from None

@@ -5,23 +5,58 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from litestar.testing import TestClient
 
+from survey.accounts import AccountCreate
 from survey.api import create_app
 from survey.instruments.spec import ChoiceItem, CityItem, ConsentItem, Instrument, ScaleItem
 from survey.settings import Settings
+from survey.store import accounts
+from survey.store.engine import Database, make_engine
 
-ADMIN = {"Authorization": "Bearer " + "a" * 24}
+# The headers of the administrator of the current `client` (that fixture signs in and fills them in), so that a
+# test can say headers=ADMIN. Accounts made here use argon2's cheapest parameters: hashing is slow on purpose.
+ADMIN: dict[str, str] = {}
 USCC = "91350100M000100Y43"
+CHEAP = PasswordHasher.from_parameters(profiles.CHEAPEST)
+PASSWORD = "correct horse battery"
+
+
+def make_settings(database_url: str, tmp_path: Path, **changes) -> Settings:
+    values = {"secret_key": "s" * 32, "data_dir": str(tmp_path / "data"), "cookie_secure": False,
+              "allowed_hosts": "testserver.local,127.0.0.1,localhost"} | changes  # the TestClient's and a server's
+    return Settings(database_url=database_url, **values)
+
+
+def add_account(database_url: str, username: str, role: str, organisation_id: int | None = None) -> int:
+    """An account with PASSWORD, stored directly (as `survey users create-admin` does)."""
+    db = Database(make_engine(database_url))
+    try:
+        data = AccountCreate(username=username, password=PASSWORD, role=role, display_name=username.title(),
+                             organisation_id=organisation_id)
+        return accounts.create_account(db, data, hasher=CHEAP).id
+    finally:
+        db.dispose()
+
+
+def bearer(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
+    answer = client.post("/api/tokens", json={"username": username, "password": password})
+    assert answer.status_code == 201, answer.text
+    return {"Authorization": f"Bearer {answer.json()['token']}"}
 
 
 @pytest.fixture
-def client(database_url: str) -> Iterator[TestClient]:
-    settings = Settings(database_url=database_url, admin_token="a" * 24, secret_key="s" * 32)
-    with TestClient(create_app(settings, migrate=True)) as client:
+def client(database_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(make_settings(database_url, tmp_path), migrate=True)) as client:
+        add_account(database_url, "admin", "admin")
+        ADMIN.clear()
+        ADMIN.update(bearer(client, "admin"))
         yield client
+    ADMIN.clear()
 
 
 @pytest.fixture

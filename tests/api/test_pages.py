@@ -41,6 +41,13 @@ def test_home_lists_the_ten_questionnaires(client):
     assert page.status_code == 200 and page.text.count('href="/s/') >= 10
 
 
+@pytest.mark.parametrize(("lang", "switch"), [("zh", '<a href="/?lang=en" hreflang="en" lang="en">English</a>'),
+                                              ("en", '<a href="/?lang=zh" hreflang="zh-CN" lang="zh-CN">中文</a>')])
+def test_home_has_the_language_switch(client, lang, switch):
+    page = client.get("/", params={"lang": lang})
+    assert switch in page.text and 'href="/s/automobile' in page.text
+
+
 def test_the_form_is_chinese_by_default_with_an_english_switch(client, registry):
     html = _form(client, registry)
     assert 'lang="zh-CN"' in html and "提交" in html and "lang=en" in html
@@ -58,6 +65,8 @@ def test_a_form_submission_is_stored_then_thanked(client, registry, lang):
     assert stored["channel"] == "web" and stored["locale"] == lang and stored["answers"]["sat3"] == 8
     thanks = client.get(answer.headers["location"])
     assert thanks.status_code == 200
+    other = "zh" if lang == "en" else "en"
+    assert f'href="/s/automobile/thanks/{hidden["response_id"]}?lang={other}"' in thanks.text  # the language switch
     again = client.post("/s/automobile", data=data, follow_redirects=False)  # a double tap on Submit
     assert again.status_code == 303
     from survey.store.responses import count_responses
