@@ -8,7 +8,7 @@ from typing import Annotated
 from anyio import to_thread
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
-from litestar.params import JSONBody, PathParameter, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 from msgspec import Meta, Struct
 
@@ -16,6 +16,7 @@ from survey.accounts import Account, AccountCreate, AccountUpdate, Caller, Organ
 from survey.api.auth import admin_only, requires, signed_in
 from survey.api.context import AppContext
 from survey.api.origin import request_origin
+from survey.api.params import RowId
 from survey.api.registry import MAX_PAGE, Limit, Offset, Page
 from survey.errors import NotFound, RateLimited
 from survey.store import accounts as store
@@ -102,7 +103,7 @@ class AccountController(Controller):
         return Page(items=items, total=total, offset=offset, limit=limit)
 
     @get("/{account_id:int}", guards=[requires("admin", "organisation")], sync_to_thread=True)
-    def read(self, request: Request, context: AppContext, account_id: Annotated[int, PathParameter(ge=1)]) -> Account:
+    def read(self, request: Request, context: AppContext, account_id: RowId) -> Account:
         caller: Caller = request.user
         account = store.get_account(context.db, account_id)
         if caller.role == "organisation" and account.organisation_id != caller.account.organisation_id:
@@ -115,7 +116,7 @@ class AccountController(Controller):
 
     @patch("/{account_id:int}", guards=[admin_only], request_max_body_size=AUTH_BODY_LIMIT, sync_to_thread=True)
     def update(
-        self, context: AppContext, account_id: Annotated[int, PathParameter(ge=1)], data: JSONBody[AccountUpdate]
+        self, context: AppContext, account_id: RowId, data: JSONBody[AccountUpdate]
     ) -> Account:
         """Rename, set a new password or disable; a new password or disabling signs the account out everywhere."""
         return store.update_account(context.db, account_id, data)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import PathParameter, QueryParameter, URLEncodedBody
+from litestar.params import QueryParameter, URLEncodedBody
 
 from survey.api.admin import (
     FORM_LIMIT,
@@ -25,6 +25,7 @@ from survey.api.admin import (
 )
 from survey.api.context import AppContext
 from survey.api.forms import Errors, field_errors, read_form
+from survey.api.params import RowId as Id
 from survey.errors import Conflict, InvalidInput
 from survey.registry import (
     CampaignCreate,
@@ -36,7 +37,6 @@ from survey.registry import (
 )
 from survey.store import registry as store
 
-Id = Annotated[int, PathParameter(ge=1)]
 Form = URLEncodedBody[dict[str, str]]
 TICKED = "industry:"  # a campaign's industries are checkboxes named industry:<code>
 

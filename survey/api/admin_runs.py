@@ -3,10 +3,10 @@ received and included, the release id it will have), publish it, and list the re
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import PathParameter, URLEncodedBody
+from litestar.params import URLEncodedBody
 
 from survey.api.admin import (
     FORM_LIMIT,
@@ -25,6 +25,7 @@ from survey.api.admin import (
 )
 from survey.api.context import AppContext
 from survey.api.forms import Errors, field_errors, read_form
+from survey.api.params import RowId as Id
 from survey.api.releases import BuildRequest
 from survey.errors import Conflict, InvalidInput
 from survey.releases.manifest import verify
@@ -33,7 +34,6 @@ from survey.releases.runs import get_run, list_runs
 from survey.scoring.spec import ScoringError
 from survey.store import releases as release_store
 
-Id = Annotated[int, PathParameter(ge=1)]
 DEFAULTS = {"resamples": 1000, "seed": 20151, "min_n": 30, "max_ci_width": 10.0}
 
 

@@ -19,6 +19,7 @@ from msgspec import Meta, Struct
 from survey.accounts import Caller
 from survey.api.auth import admin_only, requires, signed_in
 from survey.api.context import AppContext
+from survey.api.params import RowId as Id
 from survey.api.registry import Limit, Offset, Page
 from survey.audits.assignment import Assignment, AssignmentCreate, AssignmentUpdate
 from survey.audits.catalogue import PublishedChecklist
@@ -32,7 +33,6 @@ from survey.store import audits as store
 MAX_BATCH = 50
 BATCH_BODY_LIMIT = 2 * 1024 * 1024
 BODY_LIMIT = 8 * 1024  # an assignment or a review
-Id = Annotated[int, PathParameter(ge=1)]
 evaluator_only = requires("evaluator")
 everyone = signed_in
 

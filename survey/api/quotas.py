@@ -6,9 +6,10 @@ from typing import Annotated
 
 import jinja2
 from litestar import Controller, MediaType, Response, delete, get, put
-from litestar.params import JSONBody, PathParameter, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from survey.api.context import AppContext, admin_only
+from survey.api.params import RowId
 from survey.api.registry import MAX_PAGE, Limit, Offset
 from survey.quotas import QuotaProgress, QuotaSet
 from survey.store import invitations as invitation_store
@@ -40,7 +41,7 @@ class QuotaController(Controller):
         return store.quota_progress(context.db, campaign)[offset:offset + limit]
 
     @delete("/{quota_id:int}", sync_to_thread=True)
-    def remove(self, context: AppContext, quota_id: Annotated[int, PathParameter(ge=1)]) -> None:
+    def remove(self, context: AppContext, quota_id: RowId) -> None:
         store.delete_quota(context.db, quota_id)
 
 

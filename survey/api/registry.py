@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Generic, TypeVar
 
 from litestar import Controller, get, patch, post
-from litestar.params import JSONBody, PathParameter, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 from msgspec import Struct
 
 from survey.api.context import AppContext, admin_only
+from survey.api.params import RowId as Id
 from survey.registry import (
     Campaign,
     CampaignCreate,
@@ -27,7 +28,6 @@ MAX_PAGE = 200
 BODY_LIMIT = 8 * 1024  # a campaign, enterprise or outlet is a few hundred bytes of JSON
 Offset = Annotated[int, QueryParameter(ge=0, le=10_000_000)]
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)]
-Id = Annotated[int, PathParameter(ge=1)]
 
 
 class Page(Struct, Generic[T], frozen=True, kw_only=True):

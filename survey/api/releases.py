@@ -10,6 +10,7 @@ from litestar import Controller, MediaType, Response, get, post
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 
 from survey.api.context import AppContext, admin_only
+from survey.api.params import RowId
 from survey.api.registry import MAX_PAGE, Limit, Offset
 from survey.errors import NotFound
 from survey.releases.downloads import table_csv, table_json, table_names
@@ -183,7 +184,7 @@ class ReleaseController(Controller):
 
     @post("/runs/{run_id:int}/publish", guards=[admin_only], sync_to_thread=True, status_code=201, request_max_body_size=1024,
           summary="Publish a built run (administrators); a published release never changes")
-    def publish(self, context: AppContext, run_id: FromPath[int]) -> Published:
+    def publish(self, context: AppContext, run_id: RowId) -> Published:
         release_id = publish_release(context.db, run_id)
         return Published(release_id=release_id, url=f"/releases/{release_id}")
 
