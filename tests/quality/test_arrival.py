@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from survey.quality.arrival import arrival_flags
+from survey.quality.arrival import Earlier, arrival_flags
 from survey.quality.rules import QUALITY, Layout, QualityRule, QualityRuleSet, evaluate
 
 T0 = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
@@ -81,7 +81,7 @@ def frame_flags(new: dict, scale: dict, earlier: list[dict], rule_set: QualityRu
 def test_the_arrival_rules_agree_with_the_frame(rule_set, case):
     new, scale, earlier = case
     earlier = [row for row in earlier if row["id"] != new["id"]]
-    assert arrival_flags(new, earlier, scale, rule_set, CONTEXT) == frame_flags(new, scale, earlier, rule_set)
+    assert arrival_flags(new, Earlier(new, earlier), scale, rule_set, CONTEXT) == frame_flags(new, scale, earlier, rule_set)
 
 
 def test_a_straight_liner_from_a_busy_network_gets_each_flag_by_name():
@@ -89,7 +89,7 @@ def test_a_straight_liner_from_a_busy_network_gets_each_flag_by_name():
            "submitted_at": T0, "received_at": T0, "device": "d", "network": "n", "item_seconds": None}
     earlier = [new | {"id": f"old{k:02d}", "received_at": T0 - dt.timedelta(minutes=k + 1)} for k in range(11)]
     scale = {code: 4 for code in ITEMS}
-    got = {(f.rule, f.detail) for f in arrival_flags(new, earlier, scale, QUALITY, CONTEXT)}
+    got = {(f.rule, f.detail) for f in arrival_flags(new, Earlier(new, earlier), scale, QUALITY, CONTEXT)}
     assert got == {
         ("straight_lining", "the same answer 4 on all 6 answered items of q0..q5"),
         ("duplicate_device", "the same device answered for this enterprise before (response old10)"),

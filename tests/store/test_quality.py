@@ -64,6 +64,18 @@ def test_the_network_rules_on_arrival_see_earlier_responses(db, setup):
                 origin=Origin(device_hash=None, network_hash="n" * 64)) for k in range(7)]
     assert [bool(quality.flags_of(db, i)) for i in ids] == [False] * 5 + [True] * 2
     assert {f.rule for f in quality.flags_of(db, ids[-1])} == {"duplicate_network"}
+    # counted in SQL as the rules count over rows: this is the 7th from the network for the enterprise
+    assert quality.flags_of(db, ids[-1])[0].detail.startswith("response 7 for this enterprise from one network")
+
+
+def test_a_device_seen_before_names_the_first_response_from_it(db, setup):
+    catalogue, enterprise = setup
+    device = Origin(device_hash="d" * 64, network_hash=None)
+    ids = [send(db, catalogue, enterprise, shift=k, at=NOW + dt.timedelta(minutes=k), origin=device) for k in range(3)]
+    assert quality.flags_of(db, ids[0]) == []
+    for later in ids[1:]:
+        flag, = quality.flags_of(db, later)
+        assert flag.rule == "duplicate_device" and f"(response {ids[0][:8]})" in flag.detail
 
 
 def test_the_batch_pass_adds_and_never_removes(db, setup):
