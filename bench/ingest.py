@@ -71,13 +71,13 @@ end
 
 function done(summary, latency, requests)
   local out = io.open("%(out)s", "w")
-  local ids, counts = {}, {}
+  local ids, totals, counts = {}, {}, {}
   for _, thread in ipairs(threads) do
     for _, id in ipairs(thread:get("acked")) do ids[#ids + 1] = '"' .. id .. '"' end
-    for status, count in pairs(thread:get("statuses")) do
-      counts[#counts + 1] = string.format('"%%d": %%d', status, count)
-    end
+    for status, count in pairs(thread:get("statuses")) do totals[status] = (totals[status] or 0) + count end
   end
+  -- summed over the threads: one key per status (a key written once per thread would keep only the last thread's)
+  for status, count in pairs(totals) do counts[#counts + 1] = string.format('"%%d": %%d', status, count) end
   out:write(string.format('{"requests": %%d, "seconds": %%f, "p50_us": %%d, "p99_us": %%d, "errors": %%d, ',
     summary.requests, summary.duration / 1e6, latency:percentile(50), latency:percentile(99),
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
