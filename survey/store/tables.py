@@ -102,6 +102,9 @@ class ResponseRow(Base):
         ForeignKeyConstraint(
             ["instrument_code", "instrument_version"], ["instrument.code", "instrument.version"]
         ),
+        # The arrival rules count a network's responses within a window: with the time in the index, a count reads
+        # the window's rows only, however many that network sent before it.
+        Index("ix_response_network_received", "network_hash", "received_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # client-generated UUID
@@ -122,7 +125,7 @@ class ResponseRow(Base):
     received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     # Keyed hashes (HMAC-SHA256 with the secret key) of the device cookie and the client address; never the raw values.
     device_hash: Mapped[str | None] = mapped_column(String(64), index=True)
-    network_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    network_hash: Mapped[str | None] = mapped_column(String(64))  # indexed with received_at (above)
     item_seconds: Mapped[dict | None] = mapped_column(JSON)  # per-item answering time, where the client sends it
 
 
