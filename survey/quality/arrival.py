@@ -50,16 +50,16 @@ class Earlier:
     def __init__(self, new: Row, rows: Sequence[Row]) -> None:
         self._new = new
         self._all = [row for row in rows if not row["is_test"]]
-        self._rows = [row for row in self._all if _before(row, new)]
+        self._rows = [row for row in self._all if arrived_before(row, new)]
 
     def count(self, keys: tuple[str, ...], since: dt.datetime) -> int:
         return sum(1 for row in self._rows if all(row[key] == self._new[key] for key in keys)
-                   and _utc(row["received_at"]) > since)
+                   and as_utc(row["received_at"]) > since)
 
     def first_same_device(self) -> Row | None:
         same = [row for row in self._rows
                 if row["device"] == self._new["device"] and row["enterprise"] == self._new["enterprise"]]
-        return min(same, key=lambda row: (_utc(row["received_at"]), str(row["id"])), default=None)
+        return min(same, key=lambda row: (as_utc(row["received_at"]), str(row["id"])), default=None)
 
     def durations(self) -> list[float]:
         return [_seconds(row) for row in self._all]
@@ -85,13 +85,13 @@ def arrival_flags(new: Row, earlier: Neighbours, scale: Mapping[str, float | Non
     return sorted(flags)
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
+def as_utc(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
-def _before(row: Row, new: Row) -> bool:
+def arrived_before(row: Row, new: Row) -> bool:
     """Whether `row` arrived before `new` (received, then id), as the frame's rules order them."""
-    return (_utc(row["received_at"]), str(row["id"])) < (_utc(new["received_at"]), str(new["id"]))
+    return (as_utc(row["received_at"]), str(row["id"])) < (as_utc(new["received_at"]), str(new["id"]))
 
 
 def _columns(new: Row, context: Layout) -> list[str]:
@@ -145,7 +145,7 @@ def _window_count(new: Row, earlier: Neighbours, keys: tuple[str, ...], window_s
     """How many responses of the new one's key arrived within the window up to it (itself included)."""
     if any(new[key] is None for key in keys):
         return 0
-    return 1 + earlier.count(keys, _utc(new["received_at"]) - dt.timedelta(seconds=window_seconds))
+    return 1 + earlier.count(keys, as_utc(new["received_at"]) - dt.timedelta(seconds=window_seconds))
 
 
 def _duplicate_network(new: Row, earlier: Neighbours, scale: Mapping[str, float | None], rule: QualityRule,
@@ -167,7 +167,7 @@ def _velocity(new: Row, earlier: Neighbours, scale: Mapping[str, float | None], 
 
 def _outside_window(new: Row, earlier: Neighbours, scale: Mapping[str, float | None], rule: QualityRule,
                     context: Layout) -> str | None:
-    day = _utc(new["submitted_at"]).astimezone(CHINA).date()
+    day = as_utc(new["submitted_at"]).astimezone(CHINA).date()
     if context.opens_on <= day <= context.closes_on:
         return None
     return f"submitted on {day}, outside the campaign's {context.opens_on} to {context.closes_on}"
@@ -188,7 +188,7 @@ def _speeder(new: Row, earlier: Neighbours, scale: Mapping[str, float | None], r
 
 
 def _seconds(row: Row) -> float:
-    return (_utc(row["submitted_at"]) - _utc(row["started_at"])).total_seconds()
+    return (as_utc(row["submitted_at"]) - as_utc(row["started_at"])).total_seconds()
 
 
 def _approve_everything(new: Row, scale: Mapping[str, float | None], rule: QualityRule, context: Layout) -> str | None:

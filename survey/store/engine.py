@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from survey.errors import Unavailable
-from survey.store.writer import GroupWriter
+from survey.store.writer import Batch, GroupWriter
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 T = TypeVar("T")
@@ -62,6 +63,15 @@ class Database:
         """`work(session)` in this process's group commit (survey.store.writer): it shares one transaction with the
         writes waiting beside it, in a savepoint of its own, and returns once that transaction committed."""
         return self._writer.run(work)
+
+    def grouped_item(self, batch: Batch, item: object) -> Any:
+        """`item`'s outcome from `batch` in this process's group commit, where the items of one batch function that
+        wait together are handed to it at once (survey.store.writer); returns once the group committed."""
+        return self._writer.submit(batch, item).result()
+
+    async def grouped_item_async(self, batch: Batch, item: object) -> Any:
+        """grouped_item() for a coroutine: the event loop goes on serving while the group commits."""
+        return await asyncio.wrap_future(self._writer.submit(batch, item))
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

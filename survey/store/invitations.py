@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from survey.errors import FieldError, InvalidInput, InvitationUsed, NotFound
+from survey.errors import FieldError, InvalidInput, NotFound
 from survey.invitations.spec import (
     Invitation,
     InvitationBatch,
@@ -18,7 +18,6 @@ from survey.invitations.spec import (
     new_token,
     token_sha256,
 )
-from survey.responses import ResponseSubmit
 from survey.store.engine import Database
 from survey.store.tables import CampaignRow, EnterpriseRow, InvitationBatchRow, InvitationRow, OutletRow
 
@@ -101,33 +100,3 @@ def find_invitation(db: Database, token: str) -> Invitation:
         return Invitation(campaign=campaign, industry=enterprise.industry, enterprise=enterprise.id,
                           enterprise_name=enterprise.name, outlet=invitation.outlet_id,
                           used=invitation.response_id is not None)
-
-
-def invitation_errors(session: Session, submit: ResponseSubmit, campaign_id: int | None) -> list[FieldError]:
-    """Why the response cannot use its token: unknown, or issued for another campaign, enterprise or outlet."""
-    row = session.get(InvitationRow, token_sha256(submit.invitation))
-    if row is None:
-        return [FieldError(field="invitation", reason="no invitation with this token")]
-    if row.campaign_id != campaign_id or row.enterprise_id != submit.enterprise or (
-        row.outlet_id is not None and row.outlet_id != submit.outlet
-    ):
-        campaign = session.get(CampaignRow, row.campaign_id)
-        where = f"campaign {campaign.code}, enterprise {row.enterprise_id}" + (
-            f", outlet {row.outlet_id}" if row.outlet_id is not None else "")
-        return [FieldError(field="invitation", reason=f"this invitation is for {where}, not what the response names")]
-    return []
-
-
-def claim_invitation(session: Session, token: str, response_id: str, now: dt.datetime) -> None:
-    """Mark the token used by this response, or raise InvitationUsed if another response has it (in the caller's
-    transaction: the response is then not stored either)."""
-    claimed = session.execute(
-        update(InvitationRow)
-        .where(InvitationRow.token_sha256 == token_sha256(token), InvitationRow.response_id.is_(None))
-        .values(response_id=response_id, used_at=now)
-    )
-    if claimed.rowcount == 1:
-        return
-    holder = session.scalar(select(InvitationRow.response_id).where(InvitationRow.token_sha256 == token_sha256(token)))
-    if holder != response_id:
-        raise InvitationUsed("this invitation was used already: it accepts one completed response")

@@ -9,13 +9,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import Connection, and_, case, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from survey.errors import Conflict, NotFound
 from survey.instruments.spec import Instrument, ScaleItem
-from survey.quality.arrival import arrival_flags
+from survey.quality.arrival import Earlier, Neighbours, arrival_flags, arrived_before, as_utc
 from survey.quality.flags import AUTO_OVERRIDE, QualityCheck, ResponseFlag, RuleCount
 from survey.quality.rules import QUALITY, Flag, QualityRuleSet, evaluate, layout
 from survey.responses import MISSING
@@ -88,31 +88,135 @@ def _settle(session: Session, campaign_id: int, now: dt.datetime) -> None:
     )
 
 
-def flag_on_arrival(
-    session: Session,
-    values: Mapping[str, Any],
-    instrument: Instrument,
-    campaign: CampaignRow,
-    *,
-    rule_set: QualityRuleSet = QUALITY,
-) -> list[Flag]:
-    """Raise the cheap rules' flags on a response being stored (`values`: its row), in the caller's transaction.
+def arrival_row(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The arrival rules' fields of a response row being stored (`values`: its columns), with its campaign."""
+    row = dict(zip(_NAMES, [values[c.key] for c in _COLUMNS], strict=True))
+    row["campaign"] = values["campaign_id"]
+    return row
 
-    The rules' questions about earlier responses are answered in SQL (`_Stored`): counts and one row, never a pass
-    over every response from a busy network.
-    """
+
+def flags_for(neighbours: GroupNeighbours, values: Mapping[str, Any], instrument: Instrument,
+              campaign: Mapping[str, Any], rule_set: QualityRuleSet = QUALITY) -> list[Flag]:
+    """The cheap rules' flags on a response being stored (`values`: its row; `campaign`: its campaign's row)."""
     if values["is_test"]:
         return []
-    new = dict(zip(_NAMES, [values[c.key] for c in _COLUMNS], strict=True))
-    window = max((rule.window_seconds for rule in rule_set.rules), default=0)
-    neighbours = _Stored(session, campaign.id, new, window)
+    new = arrival_row(values)
     codes = [item.code for item in instrument.items() if isinstance(item, ScaleItem)]
     scale = {code: None if byte == MISSING else float(byte) for code, byte in zip(codes, values["item_values"],
                                                                                    strict=True)}
-    context = layout(campaign.opens_on, campaign.closes_on, [instrument])
-    flags = arrival_flags(new, neighbours, scale, rule_set, context)  # the frame's rules, without the frame (fast)
-    _insert(session, flags, rule_set.version, now=values["received_at"])
-    return flags
+    context = layout(campaign["opens_on"], campaign["closes_on"], [instrument])
+    return arrival_flags(new, neighbours.of(new), scale, rule_set, context)  # the frame's rules, without the frame
+
+
+def flag_rows(connection: Connection, flags: Sequence[Flag], version: int, times: Mapping[str, dt.datetime]) -> None:
+    """Store new responses' flags (one statement), each created at its response's received time."""
+    if flags:
+        connection.execute(ResponseFlagRow.__table__.insert(), [
+            dict(response_id=flag.response, rule=flag.rule, rule_version=version, detail=flag.detail[:400],
+                 overridden=False, override_reason=None, overridden_at=None, created_at=times[flag.response])
+            for flag in flags])
+
+
+class GroupNeighbours:
+    """The arrival rules' Neighbours for a group of responses of one campaign arriving at one moment `now`.
+
+    The stored responses' part is read once for the whole group: for each network of the group, the counts per
+    enterprise in every window the rule set counts over (one statement), and the first response of each device (one
+    statement); the rows received at exactly `now` (another worker's, rare) and the group's responses accepted so far
+    (`add`) are counted in Python with the frame's order (received, then id). A new response asks `of(new)`.
+    """
+
+    def __init__(self, connection: Connection, campaign_id: int, now: dt.datetime, rule_set: QualityRuleSet, *,
+                 networks: Collection[str], devices: Collection[str]) -> None:
+        self._connection, self._campaign, self._now = connection, campaign_id, now
+        self._window = max((rule.window_seconds for rule in rule_set.rules), default=0)
+        windows = sorted({rule.window_seconds for rule in rule_set.rules
+                          if rule.on_arrival and rule.name in ("duplicate_network", "velocity")})
+        self._sinces = {now - dt.timedelta(seconds=w): i for i, w in enumerate(windows)}
+        self._counts: dict[tuple[str, int], list[int]] = {}
+        # The campaign and test conditions sit in the sums and in Python, not in WHERE: so the only index a
+        # query can use is the one on the hash (SQLite would otherwise walk the whole campaign by its index).
+        live = and_(ResponseRow.campaign_id == campaign_id, ResponseRow.is_test.is_(False))
+        if networks and windows:
+            sums = [func.sum(case((and_(live, ResponseRow.received_at > since), 1), else_=0)) for since in self._sinces]
+            for network, enterprise, *counts in connection.execute(
+                select(ResponseRow.network_hash, ResponseRow.enterprise_id, *sums)
+                .where(ResponseRow.network_hash.in_(set(networks)),
+                       ResponseRow.received_at > min(self._sinces), ResponseRow.received_at < now)
+                .group_by(ResponseRow.network_hash, ResponseRow.enterprise_id)
+            ):
+                self._counts[(network, enterprise)] = [int(count or 0) for count in counts]
+        self._first: dict[tuple[str, int], dict[str, Any]] = {}
+        self._at_now: list[dict[str, Any]] = []  # received at exactly `now` (another worker's group, or a fixed time)
+        seen: set[str] = set()
+        for column, hashes in ((ResponseRow.device_hash, devices), (ResponseRow.network_hash, networks)):
+            if not hashes:
+                continue
+            # a device's responses (a few) whenever; a network's at `now` only: each a search of its hash's index
+            moment = ResponseRow.received_at <= now if column is ResponseRow.device_hash else ResponseRow.received_at == now
+            for *row, campaign, test in connection.execute(select(*_COLUMNS, ResponseRow.campaign_id, ResponseRow.is_test)
+                                                           .where(column.in_(set(hashes)), moment)):
+                found = dict(zip(_NAMES, row, strict=True))
+                if campaign != campaign_id or test or found["id"] in seen:
+                    continue
+                if found["received_at"] == now or as_utc(found["received_at"]) == now:
+                    seen.add(found["id"])
+                    self._at_now.append(found)
+                elif column is ResponseRow.device_hash:
+                    key = (found["device"], found["enterprise"])
+                    earliest = self._first.get(key)
+                    if earliest is None or (as_utc(found["received_at"]), found["id"]) < (
+                            as_utc(earliest["received_at"]), earliest["id"]):
+                        self._first[key] = found
+        self._group: list[dict[str, Any]] = []  # accepted in this group, not inserted yet
+
+    def add(self, row: Mapping[str, Any]) -> None:
+        """A response of the group accepted before the ones still to come (arrival_row of it)."""
+        if row["campaign"] == self._campaign:
+            self._group.append(dict(row))
+
+    def of(self, new: Mapping[str, Any]) -> Neighbours:
+        return _Neighbours(self, new)
+
+
+class _Neighbours:
+    """GroupNeighbours for one new response: the counts read for the group plus the rows in Python before it."""
+
+    def __init__(self, group: GroupNeighbours, new: Mapping[str, Any]) -> None:
+        self._group, self._new = group, new
+        self._near = Earlier(new, group._at_now + group._group)  # those not in the counts read for the group
+
+    def _alone(self) -> _Stored:
+        """The questions the group's reads do not answer, asked of the database for this response alone."""
+        return _Stored(self._group._connection, self._group._campaign, self._new, self._group._window)
+
+    def count(self, keys: tuple[str, ...], since: dt.datetime) -> int:
+        group, new = self._group, self._new
+        position = group._sinces.get(since)
+        if position is None or keys not in (("network", "enterprise"), ("network",)):
+            return self._alone().count(keys, since) + Earlier(new, group._group).count(keys, since)
+        if keys == ("network", "enterprise"):
+            stored = group._counts.get((new["network"], new["enterprise"]), [0] * len(group._sinces))[position]
+        else:
+            stored = sum(counts[position] for (network, _), counts in group._counts.items() if network == new["network"])
+        return stored + self._near.count(keys, since)
+
+    def first_same_device(self) -> Mapping[str, Any] | None:
+        stored = self._group._first.get((self._new["device"], self._new["enterprise"]))
+        found = [row for row in (stored, self._near.first_same_device()) if row is not None]
+        return min(found, key=lambda row: (as_utc(row["received_at"]), str(row["id"])), default=None)
+
+    def durations(self) -> list[float]:
+        """As _Stored.durations answers them, the group's rows (not stored yet) included."""
+        new, window = self._new, self._group._window
+        start = as_utc(new["received_at"]) - dt.timedelta(seconds=window)
+        return self._alone().durations() + [
+            (as_utc(row["submitted_at"]) - as_utc(row["started_at"])).total_seconds()
+            for row in self._group._group
+            if arrived_before(row, new) and (
+                (new["device"] and row["device"] == new["device"] and row["enterprise"] == new["enterprise"])
+                or (new["network"] and row["network"] == new["network"] and as_utc(row["received_at"]) >= start))
+        ]
 
 
 class _Stored:

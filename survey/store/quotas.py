@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -126,18 +129,29 @@ def check_open_quota(
     query = select(QuotaRow).where(*covering).order_by(QuotaRow.id)
     quotas = session.scalars(query.with_for_update() if lock else query).all()
     for quota in quotas:
-        conditions = [ResponseRow.campaign_id == campaign_id, ResponseRow.is_test.is_(False), ~standing_flag()]
-        if quota.industry is not None:
-            conditions.append(ResponseRow.enterprise_id.in_(select(EnterpriseRow.id)
-                                                            .where(EnterpriseRow.industry == quota.industry)))
-        if quota.city is not None:
-            conditions.append(ResponseRow.city == quota.city)
-        if quota.enterprise_id is not None:
-            conditions.append(ResponseRow.enterprise_id == quota.enterprise_id)
-        valid = session.scalar(select(func.count()).select_from(ResponseRow).where(*conditions)) or 0
-        if valid >= quota.target:
-            raise QuotaFull(f"the quota for {_cell(quota).label()} is full ({valid} of {quota.target}): "
-                            "open links take no more responses there; invitations still do")
+        quota = {name: getattr(quota, name) for name in ("industry", "city", "enterprise_id", "campaign_id", "target")}
+        valid = valid_count(session, quota)
+        if valid >= quota["target"]:
+            raise QuotaFull(full_message(quota, valid))
+
+
+def valid_count(session: Session | Connection, quota: Mapping[str, Any]) -> int:
+    """The valid responses (not test, no standing flag) in a quota's cell (`quota`: its row's columns)."""
+    conditions = [ResponseRow.campaign_id == quota["campaign_id"], ResponseRow.is_test.is_(False), ~standing_flag()]
+    if quota["industry"] is not None:
+        conditions.append(ResponseRow.enterprise_id.in_(select(EnterpriseRow.id)
+                                                        .where(EnterpriseRow.industry == quota["industry"])))
+    if quota["city"] is not None:
+        conditions.append(ResponseRow.city == quota["city"])
+    if quota["enterprise_id"] is not None:
+        conditions.append(ResponseRow.enterprise_id == quota["enterprise_id"])
+    return session.scalar(select(func.count()).select_from(ResponseRow).where(*conditions)) or 0
+
+
+def full_message(quota: Mapping[str, Any], valid: int) -> str:
+    cell = Cell(industry=quota["industry"], city=quota["city"], enterprise=quota["enterprise_id"])
+    return (f"the quota for {cell.label()} is full ({valid} of {quota['target']}): "
+            "open links take no more responses there; invitations still do")
 
 
 def quota_full(db: Database, campaign: str, industry: str, enterprise: int, city: str | None = None) -> str | None:

@@ -2,21 +2,26 @@
 
 Under load many requests wait for the database at once. Rather than each taking the write lock, writing and
 waiting for its own flush to disk (SQLite: one writer at a time, busy waits; PostgreSQL: a WAL flush per commit),
-each hands its write to this process's writer thread, which takes whatever is waiting (up to `max_group`), runs each
-in a savepoint of one transaction and commits once. Each request is answered only after the commit of its group, so
-an acknowledged write is a committed one, as before. One write that breaks a rule (InvalidInput, Conflict, ...)
-rolls back its own savepoint only; a database that fails fails the whole group (Unavailable: nothing of it stored),
-except a deadlock with another worker's group, after which each write is tried again alone; any other error runs
-the group's writes again one transaction each, so only the write that raised it fails.
+each hands its write to this process's writer thread, which takes whatever is waiting (up to `max_group`) and
+commits it in one transaction. Each request is answered only after the commit of its group, so an acknowledged
+write is a committed one, as before.
+
+A write is either a callable, run in a savepoint of its own (one that breaks a rule, InvalidInput, Conflict, ...,
+rolls back its own savepoint only), or an item of a batch: the items of one batch function waiting together are
+handed to it at once, so that it can ask the database one question for all of them instead of one each
+(survey/store/arrivals.py); it answers each item with a value or a rule's error. A database that fails fails the
+whole group (Unavailable: nothing of it stored), except a deadlock with another worker's group, after which each
+write is tried again alone; any other error runs the group's writes again one transaction each, so only the write
+that raised it fails.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -27,24 +32,35 @@ RULE_ERRORS = (InvalidInput, Conflict, NotFound, RateLimited)  # the write's own
 RETRY_STATES = {"40P01", "40001"}  # PostgreSQL: deadlock detected, serialization failure (it asks for a retry)
 RETRIES = 4
 Work = Callable[[Session], object]
+# A batch function: the items in, one outcome per item out (a value, or the rule error that refuses the item).
+Batch = Callable[[Session, Sequence[Any]], list[object]]
+_SINGLE = object()  # the item of a callable write
+
+
+class _Entry:
+    __slots__ = ("batch", "item", "future")
+
+    def __init__(self, batch: Batch | Work, item: object, future: Future) -> None:
+        self.batch, self.item, self.future = batch, item, future
 
 
 class GroupWriter:
     """A writer thread over `transaction` (Database.transaction), started on first use."""
 
-    def __init__(self, transaction: Callable, max_group: int = 64) -> None:
+    def __init__(self, transaction: Callable, max_group: int = 256) -> None:
         self._transaction = transaction
         self._max_group = max_group
-        self._queue: queue.SimpleQueue[tuple[Work, Future] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Entry | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def run(self, work: Callable[[Session], T]) -> T:
         """`work(session)` inside a group's transaction; returns (or raises) once that transaction committed."""
-        future: Future = Future()
-        self._ensure_thread()
-        self._queue.put((work, future))
-        return future.result()
+        return self._put(work, _SINGLE).result()
+
+    def submit(self, batch: Batch, item: object) -> Future:
+        """A future of `item`'s outcome from `batch(session, [..., item, ...])`, set once its group committed."""
+        return self._put(batch, item)
 
     def close(self) -> None:
         with self._lock:
@@ -52,6 +68,12 @@ class GroupWriter:
                 self._queue.put(None)
                 self._thread.join(timeout=30)
                 self._thread = None
+
+    def _put(self, batch: Batch | Work, item: object) -> Future:
+        future: Future = Future()
+        self._ensure_thread()
+        self._queue.put(_Entry(batch, item, future))
+        return future
 
     def _ensure_thread(self) -> None:
         if self._thread is None:
@@ -77,36 +99,58 @@ class GroupWriter:
                 group.append(item)
             self._commit(group)
 
-    def _commit(self, group: list[tuple[Work, Future]], attempt: int = 1) -> None:
+    def _commit(self, group: list[_Entry], attempt: int = 1) -> None:
         outcomes: list[tuple[Future, object, BaseException | None]] = []
         try:
             with self._transaction() as session:
-                for work, future in group:
+                for batch, entries in _runs(group):
+                    if batch is None:
+                        for entry in entries:
+                            try:
+                                with session.begin_nested():
+                                    outcomes.append((entry.future, entry.batch(session), None))
+                            except RULE_ERRORS as exc:
+                                outcomes.append((entry.future, None, exc))
+                        continue
                     try:
-                        with session.begin_nested():
-                            outcomes.append((future, work(session), None))
+                        answers = batch(session, [entry.item for entry in entries])
                     except RULE_ERRORS as exc:
-                        outcomes.append((future, None, exc))
+                        if len(entries) > 1:
+                            raise  # not an item's answer: each is tried alone (below)
+                        answers = [exc]
+                    for entry, answer in zip(entries, answers, strict=True):
+                        failed = isinstance(answer, RULE_ERRORS)
+                        outcomes.append((entry.future, None if failed else answer, answer if failed else None))
         except Unavailable as exc:
             if _asks_for_retry(exc) and attempt < RETRIES:
-                for item in group:  # alone this time: two groups that took the same rows in turn cannot again
-                    self._commit([item], attempt + 1)
+                for entry in group:  # alone this time: two groups that took the same rows in turn cannot again
+                    self._commit([entry], attempt + 1)
                 return
-            for _, future in group:
-                future.set_exception(exc)
+            for entry in group:
+                entry.future.set_exception(exc)
             return
         except BaseException as exc:  # noqa: BLE001 - a write's own bug must not fail the others with it
             if len(group) == 1:
-                group[0][1].set_exception(exc)
+                group[0].future.set_exception(exc)
                 return
-            for item in group:
-                self._commit([item])
+            for entry in group:
+                self._commit([entry])
             return
         for future, value, error in outcomes:
             if error is None:
                 future.set_result(value)
             else:
                 future.set_exception(error)
+
+
+def _runs(group: list[_Entry]) -> list[tuple[Batch | None, list[_Entry]]]:
+    """The group's callables (batch None) in order, then the items of each batch function together."""
+    singles = [entry for entry in group if entry.item is _SINGLE]
+    batches: dict[Batch, list[_Entry]] = {}
+    for entry in group:
+        if entry.item is not _SINGLE:
+            batches.setdefault(entry.batch, []).append(entry)
+    return ([(None, singles)] if singles else []) + list(batches.items())
 
 
 def _asks_for_retry(exc: Unavailable) -> bool:

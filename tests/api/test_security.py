@@ -104,12 +104,12 @@ def test_sign_in_attempts_beyond_the_rate_limit_are_refused(sqlite_url, tmp_path
 def test_an_internal_error_shows_no_stack_trace_and_no_sql(client, registry, monkeypatch, error):
     from sqlalchemy.exc import ProgrammingError
 
-    def broken(*_, **__):
+    async def broken(*_, **__):
         if error == "sql":
             raise ProgrammingError("SELECT password_hash FROM account WHERE id = 1", {}, Exception("relation xyz"))
         raise RuntimeError("secret internal detail in /work/main/survey/store/responses.py")
 
-    monkeypatch.setattr("survey.api.responses.submit_response", broken)
+    monkeypatch.setattr("survey.api.responses.submit_response_async", broken)
     answer = client.post("/api/responses", json=submission(client, registry))
     assert answer.status_code == 500
     assert answer.json() == {"status_code": 500, "detail": "internal error; it has been logged"}

@@ -11,6 +11,7 @@ from survey.registry import CampaignCreate, EnterpriseCreate
 from survey.responses import ResponseSubmit
 from survey.store import registry
 from survey.store.instruments import register_catalogue
+from survey.store.arrivals import store_arrivals
 from survey.store.responses import count_responses, submit_response
 from tests.api.conftest import USCC, full_answers
 
@@ -34,10 +35,10 @@ def test_a_resend_that_loses_the_race_is_answered_with_the_stored_response(db, m
     assert created
     # The resend's first lookup misses the row, as when a concurrent request commits just after it: the
     # insert then does nothing, and the answer must be the stored response, not a second acknowledgement.
-    module = sys.modules[submit_response.__module__]
-    lookup = module._existing
+    module = sys.modules[store_arrivals.__module__]
+    lookup = module._digests
     misses = iter([True])
-    monkeypatch.setattr(module, "_existing", lambda *a: None if next(misses, False) else lookup(*a))
+    monkeypatch.setattr(module, "_digests", lambda *a: {} if next(misses, False) else lookup(*a))
     again, created = submit_response(db, instrument, body, cities={"440100"})
     assert not created and again == first
     assert count_responses(db, "wave-r") == 1

@@ -1,0 +1,390 @@
+"""Submissions stored a group at a time: each question the group asks of the database is asked once for all of it.
+
+A submission is first checked as far as it can be without the database, in the request's own thread (`Arrival`:
+its answers against the instrument, its city and times, its content hash). The group writer (survey/store/writer.py)
+then hands the arrivals waiting together to `store_arrivals`, in one transaction, which asks in one statement each:
+the rate-limit counters of every client network in the group, which ids are stored already, the campaigns,
+enterprises, outlets, invitations and quotas named, and the counts the arrival quality rules need. It decides each
+arrival in id order (the order the quality rules give responses received at the same moment), as if they had come
+one by one: an arrival sees the ones accepted before it in the group as stored. Then one insert stores the accepted
+responses and one their flags. Each arrival is answered with its stored response (and whether it is new) or with
+the rule error that refuses it; nothing of a refused arrival is stored, except its hit on the rate limit.
+
+Every arrival of a group gets the group's time as its received time, unless the caller fixed one (`now`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from survey.errors import Conflict, FieldError, InvalidInput, InvitationUsed, QuotaFull, RateLimited
+from survey.instruments.check import check_answers
+from survey.instruments.spec import Instrument
+from survey.invitations.spec import token_sha256
+from survey.quality.origin import Origin
+from survey.quality.rules import QUALITY, Flag, QualityRuleSet
+from survey.responses import Response, ResponseSubmit, china_day, content_sha256, encode_item_values
+from survey.store.limits import SWEEP_ONE_IN, RateLimit
+from survey.store.quality import GroupNeighbours, arrival_row, flag_rows, flags_for
+from survey.store.quotas import full_message, valid_count
+from survey.store.tables import (
+    CampaignRow, EnterpriseRow, InvitationRow, OutletRow, QuotaRow, RateCountRow, ResponseRow,
+)
+
+FUTURE_SLACK = dt.timedelta(minutes=10)  # client clocks run a little fast
+RESPONSES = ResponseRow.__table__
+CAMPAIGNS = CampaignRow.__table__
+QUOTAS = QuotaRow.__table__
+INVITATIONS = InvitationRow.__table__
+
+
+class Arrival:
+    """A submission checked without the database, waiting for its group: what the checks found so far."""
+
+    __slots__ = ("submit", "instrument", "digest", "answers", "answer_errors", "later_errors", "item_errors",
+                 "channel", "now", "origin", "limit")
+
+    def __init__(self, submit: ResponseSubmit, instrument: Instrument | None, *, cities: Collection[str],
+                 channel: str, now: dt.datetime | None, origin: Origin, limit: RateLimit | None) -> None:
+        self.submit, self.instrument, self.channel, self.now, self.origin, self.limit = (
+            submit, instrument, channel, now, origin, limit)
+        self.digest = content_sha256(submit)
+        self.answers: dict = {}
+        self.answer_errors: list[FieldError] = []
+        self.later_errors: list[FieldError] = []  # reported after the registry's, in the order they always were
+        self.item_errors: list[FieldError] = []
+        if instrument is None:
+            self.answer_errors.append(FieldError(
+                field="version", reason=f"no instrument {submit.instrument!r} version {submit.version}"))
+            return
+        self.answers, self.answer_errors = check_answers(instrument, submit.answers, cities)
+        if submit.city not in cities:
+            self.later_errors.append(FieldError(field="city", reason=f"unknown city {submit.city}"))
+        for code, value in self.answers.items():
+            if code == "city" and value != submit.city:
+                self.later_errors.append(FieldError(
+                    field="answers.city", reason=f"{value} differs from the response's city {submit.city}"))
+        if submit.started_at > submit.submitted_at:
+            self.later_errors.append(FieldError(field="started_at", reason="must not be after submitted_at"))
+        if submit.item_seconds:
+            codes = {item.code for item in instrument.items()}
+            self.item_errors = [FieldError(field=f"item_seconds.{code}", reason=f"not an item of {instrument.code}")
+                                for code in submit.item_seconds if code not in codes]
+
+
+def store_arrivals(session: Session, arrivals: Sequence[Arrival], rule_set: QualityRuleSet = QUALITY) -> list[object]:
+    """Each arrival's outcome, in order: (its stored Response, True when stored now), or the error refusing it."""
+    connection = session.connection()
+    group_now = dt.datetime.now(dt.UTC)
+    nows = [_utc(arrival.now) if arrival.now else group_now for arrival in arrivals]
+    outcomes: list[object] = [None] * len(arrivals)
+    for position, refusal in _take_limits(connection, arrivals, nows).items():
+        outcomes[position] = refusal
+    live = sorted((p for p in range(len(arrivals)) if outcomes[p] is None),
+                  key=lambda p: (nows[p], str(arrivals[p].submit.id), p))
+    if not live:
+        return outcomes
+    facts = _Facts(connection, [arrivals[p] for p in live], rule_set)
+    accepted: dict[str, int] = {}  # id -> position, of those stored in this group
+    rows: list[dict[str, Any]] = []
+    flags: dict[str, list[Flag]] = {}
+    for position in live:
+        arrival, now = arrivals[position], nows[position]
+        key = str(arrival.submit.id)
+        if key in facts.stored or key in accepted:
+            digest = facts.stored[key] if key in facts.stored else arrivals[accepted[key]].digest
+            outcomes[position] = (Conflict(f"response {key} was already submitted with different content")
+                                  if digest != arrival.digest else _Again(key))
+            continue
+        try:
+            campaign = facts.admit(arrival, now)
+        except (InvalidInput, Conflict) as refusal:
+            outcomes[position] = refusal
+            continue
+        values = _values(arrival, campaign, now)
+        found = flags_for(facts.neighbours(campaign, now), values, arrival.instrument, campaign, rule_set)
+        facts.accept(arrival, campaign, values, valid=not found and not arrival.submit.test)
+        accepted[key] = position
+        rows.append(values)
+        flags[key] = found
+        outcomes[position] = (_response(values, campaign["code"]), True)
+    stored = _insert(connection, rows)
+    lost = [row["id"] for row in rows if row["id"] not in stored]  # a concurrent request stored the id first
+    if lost:
+        digests = _digests(connection, lost)
+        for key in lost:
+            position = accepted[key]
+            outcomes[position] = (Conflict(f"response {key} was already submitted with different content")
+                                  if digests.get(key) != arrivals[position].digest else _Again(key))
+    _claim(connection, [(arrivals[accepted[key]].submit.invitation, key, nows[accepted[key]])
+                        for key in stored if arrivals[accepted[key]].submit.invitation is not None])
+    flag_rows(connection, [flag for key in stored for flag in flags[key]], rule_set.version,
+              {key: nows[accepted[key]] for key in stored})
+    again = [o.key for o in outcomes if isinstance(o, _Again)]
+    if again:
+        read = _read(connection, again)
+        outcomes = [(read[o.key], False) if isinstance(o, _Again) else o for o in outcomes]
+    return outcomes
+
+
+class _Again:
+    """An arrival whose id is stored with the same content: answered with the stored response."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _dialect(connection: Connection) -> Any:
+    return postgresql if connection.dialect.name == "postgresql" else sqlite
+
+
+def _take_limits(connection: Connection, arrivals: Sequence[Arrival], nows: Sequence[dt.datetime]) -> dict[int, RateLimited]:
+    """Count every arrival against its rate limit, one upsert for the group; the arrivals beyond a limit (in the
+    order they came), refused."""
+    hits: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for position, arrival in enumerate(arrivals):
+        if arrival.limit is not None:
+            now = int(nows[position].timestamp())
+            hits[(arrival.limit.key[:100], now - now % arrival.limit.window_s)].append(position)
+    if not hits:
+        return {}
+    insert = _dialect(connection).insert(RateCountRow)
+    counted = dict(((key, start), total) for key, start, total in connection.execute(
+        insert.values([dict(key=key, window_start=start, hits=len(positions))
+                       for (key, start), positions in sorted(hits.items())])  # one order: no deadlock between workers
+        .on_conflict_do_update(index_elements=["key", "window_start"],
+                               set_={"hits": RateCountRow.hits + insert.excluded.hits})
+        .returning(RateCountRow.key, RateCountRow.window_start, RateCountRow.hits)))
+    if random.randrange(SWEEP_ONE_IN) == 0:
+        oldest = min(start for _, start in hits) - 86_400
+        connection.execute(delete(RateCountRow).where(RateCountRow.window_start < oldest))
+    refused: dict[int, RateLimited] = {}
+    for (key, start), positions in hits.items():
+        limit = arrivals[positions[0]].limit
+        before = counted[(key, start)] - len(positions)  # hits of this window before this group's
+        for position in positions[max(0, limit.hits - before):]:
+            now = int(nows[position].timestamp())
+            refused[position] = RateLimited(key.split(":", 1)[0], retry_after=max(1, start + limit.window_s - now))
+    return refused
+
+
+class _Facts:
+    """What the group's arrivals name, read at once: stored ids, campaigns, enterprises, outlets, invitations and
+    quotas; and, as arrivals are accepted, what they change of it (claimed tokens, quota counts, neighbours)."""
+
+    def __init__(self, connection: Connection, arrivals: Sequence[Arrival], rule_set: QualityRuleSet) -> None:
+        self.connection, self.rule_set = connection, rule_set
+        postgres = connection.dialect.name == "postgresql"
+        self.stored = _digests(connection, [str(a.submit.id) for a in arrivals])
+        codes = {a.submit.campaign for a in arrivals}
+        self.campaigns = {row["code"]: row for row in connection.execute(
+            select(CAMPAIGNS).where(CAMPAIGNS.c.code.in_(codes))).mappings()}
+        self.enterprises = dict(connection.execute(select(EnterpriseRow.id, EnterpriseRow.industry).where(
+            EnterpriseRow.id.in_({a.submit.enterprise for a in arrivals}))).all())
+        outlets = {a.submit.outlet for a in arrivals if a.submit.outlet is not None}
+        self.outlets = dict(connection.execute(select(OutletRow.id, OutletRow.enterprise_id).where(
+            OutletRow.id.in_(outlets))).all()) if outlets else {}
+        tokens = {token_sha256(a.submit.invitation) for a in arrivals if a.submit.invitation is not None}
+        query = select(INVITATIONS).where(INVITATIONS.c.token_sha256.in_(tokens)).order_by(INVITATIONS.c.token_sha256)
+        self.invitations = {row["token_sha256"]: dict(row) for row in connection.execute(
+            query.with_for_update() if postgres else query).mappings()} if tokens else {}
+        # The quotas of every campaign named: locked (PostgreSQL; SQLite has one writer anyway), so that two workers'
+        # groups cannot both take a cell's last place. Each quota's count of valid responses is read when first needed.
+        ids = [row["id"] for row in self.campaigns.values()]
+        query = select(QUOTAS).where(QUOTAS.c.campaign_id.in_(ids)).order_by(QUOTAS.c.id)
+        self.quotas: dict[int, list[dict]] = defaultdict(list)
+        for row in connection.execute(query.with_for_update() if postgres else query).mappings():
+            self.quotas[row["campaign_id"]].append(dict(row))
+        self.valid: dict[int, int] = {}
+        self._neighbours: dict[tuple[int, dt.datetime], GroupNeighbours] = {}
+        self._group = [a for a in arrivals if not a.submit.test]
+        self._accepted: list[dict[str, Any]] = []  # arrival_row of each accepted, for neighbours made later
+
+    def admit(self, arrival: Arrival, now: dt.datetime) -> Mapping[str, Any]:
+        """The arrival's campaign row, or the error that refuses the arrival (InvalidInput, InvitationUsed,
+        QuotaFull), as the one-by-one checks always reported them."""
+        submit, instrument = arrival.submit, arrival.instrument
+        errors = list(arrival.answer_errors)
+        campaign = self.campaigns.get(submit.campaign)
+        if instrument is not None:
+            errors += self._registry_errors(arrival, campaign, now)
+            errors += arrival.later_errors
+            if submit.submitted_at > now + FUTURE_SLACK:
+                errors.append(FieldError(field="submitted_at", reason="is in the future"))
+        if submit.invitation is not None:
+            errors += self._invitation_errors(submit, campaign)
+        elif campaign is not None and not campaign["open_links"]:
+            errors.append(FieldError(field="invitation", reason=f"campaign {campaign['code']} takes responses by "
+                                     "invitation only"))
+        errors += arrival.item_errors
+        if errors:
+            raise InvalidInput(errors)
+        if submit.invitation is not None:
+            holder = self.invitations[token_sha256(submit.invitation)]["response_id"]
+            if holder is not None and holder != str(submit.id):
+                raise InvitationUsed("this invitation was used already: it accepts one completed response")
+        elif not submit.test:
+            self._check_quota(campaign, instrument.industry, submit.city, submit.enterprise)
+        return campaign
+
+    def _registry_errors(self, arrival: Arrival, campaign: Mapping[str, Any] | None,
+                         now: dt.datetime) -> list[FieldError]:
+        submit, industry = arrival.submit, arrival.instrument.industry
+        errors = []
+        if campaign is None:
+            errors.append(FieldError(field="campaign", reason=f"no campaign {submit.campaign!r}"))
+        else:
+            day = china_day(now)
+            if campaign["status"] != "open" or not campaign["opens_on"] <= day <= campaign["closes_on"]:
+                errors.append(FieldError(
+                    field="campaign",
+                    reason=f"campaign {campaign['code']} is not open (status {campaign['status']}, "
+                    f"{campaign['opens_on']} to {campaign['closes_on']}, today {day})",
+                ))
+            if industry not in campaign["industries"]:
+                errors.append(FieldError(field="instrument",
+                                         reason=f"campaign {campaign['code']} does not cover {industry}"))
+        found = self.enterprises.get(submit.enterprise)
+        if found is None:
+            errors.append(FieldError(field="enterprise", reason=f"no enterprise {submit.enterprise}"))
+        elif found != industry:
+            errors.append(FieldError(field="enterprise",
+                                     reason=f"enterprise {submit.enterprise} is in {found}, not {industry}"))
+        if submit.outlet is not None and self.outlets.get(submit.outlet) != submit.enterprise:
+            errors.append(FieldError(field="outlet", reason=f"no outlet {submit.outlet} of enterprise {submit.enterprise}"))
+        return errors
+
+    def _invitation_errors(self, submit: ResponseSubmit, campaign: Mapping[str, Any] | None) -> list[FieldError]:
+        row = self.invitations.get(token_sha256(submit.invitation))
+        if row is None:
+            return [FieldError(field="invitation", reason="no invitation with this token")]
+        if row["campaign_id"] != (campaign["id"] if campaign else None) or row["enterprise_id"] != submit.enterprise or (
+            row["outlet_id"] is not None and row["outlet_id"] != submit.outlet
+        ):
+            code = self.connection.scalar(select(CampaignRow.code).where(CampaignRow.id == row["campaign_id"]))
+            where = f"campaign {code}, enterprise {row['enterprise_id']}" + (
+                f", outlet {row['outlet_id']}" if row["outlet_id"] is not None else "")
+            return [FieldError(field="invitation", reason=f"this invitation is for {where}, not what the response names")]
+        return []
+
+    def _covering(self, campaign_id: int, industry: str, city: str, enterprise: int) -> list[dict]:
+        return [quota for quota in self.quotas.get(campaign_id, ())
+                if quota["industry"] in (None, industry) and quota["city"] in (None, city)
+                and quota["enterprise_id"] in (None, enterprise)]
+
+    def _check_quota(self, campaign: Mapping[str, Any], industry: str, city: str, enterprise: int) -> None:
+        for quota in self._covering(campaign["id"], industry, city, enterprise):
+            if quota["id"] not in self.valid:
+                self.valid[quota["id"]] = valid_count(self.connection, quota)
+            if self.valid[quota["id"]] >= quota["target"]:
+                raise QuotaFull(full_message(quota, self.valid[quota["id"]]))
+
+    def neighbours(self, campaign: Mapping[str, Any], now: dt.datetime) -> GroupNeighbours:
+        key = (campaign["id"], now)
+        if key not in self._neighbours:
+            made = self._neighbours[key] = GroupNeighbours(
+                self.connection, campaign["id"], now, self.rule_set,
+                networks={a.origin.network_hash for a in self._group if a.origin.network_hash},
+                devices={a.origin.device_hash for a in self._group if a.origin.device_hash})
+            for row in self._accepted:
+                made.add(row)
+        return self._neighbours[key]
+
+    def accept(self, arrival: Arrival, campaign: Mapping[str, Any], values: Mapping[str, Any], *, valid: bool) -> None:
+        """What storing this arrival changes for those after it in the group."""
+        submit = arrival.submit
+        if submit.invitation is not None:
+            self.invitations[token_sha256(submit.invitation)]["response_id"] = str(submit.id)
+        if valid:
+            for quota in self._covering(campaign["id"], arrival.instrument.industry, submit.city, submit.enterprise):
+                if quota["id"] in self.valid:
+                    self.valid[quota["id"]] += 1
+        if not submit.test:
+            row = arrival_row(values)
+            for neighbours in self._neighbours.values():
+                neighbours.add(row)
+            self._accepted.append(row)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC)
+
+
+def _values(arrival: Arrival, campaign: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
+    submit = arrival.submit
+    return dict(
+        id=str(submit.id), content_sha256=arrival.digest, instrument_code=submit.instrument,
+        instrument_version=submit.version, campaign_id=campaign["id"], enterprise_id=submit.enterprise,
+        outlet_id=submit.outlet, city=submit.city, locale=submit.locale, channel=arrival.channel,
+        answers=arrival.answers, item_values=encode_item_values(arrival.instrument, arrival.answers),
+        # stored in UTC: SQLite keeps no offset, so a time sent as +08:00 would otherwise come back 8 hours off
+        started_at=_utc(submit.started_at), submitted_at=_utc(submit.submitted_at), received_at=now,
+        is_test=submit.test, device_hash=arrival.origin.device_hash, network_hash=arrival.origin.network_hash,
+        item_seconds=submit.item_seconds,
+    )
+
+
+def _response(values: Mapping[str, Any], campaign: str) -> Response:
+    return Response(
+        id=uuid.UUID(values["id"]), instrument=values["instrument_code"], version=values["instrument_version"],
+        campaign=campaign, enterprise=values["enterprise_id"], outlet=values["outlet_id"], city=values["city"],
+        locale=values["locale"], channel=values["channel"], answers=values["answers"],
+        started_at=values["started_at"], submitted_at=values["submitted_at"],
+        received_at=_utc(values["received_at"]), test=values["is_test"],
+    )
+
+
+def _insert(connection: Connection, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert the rows (in id order: two workers' groups lock the same ids in the same order); the ids stored."""
+    if not rows:
+        return set()
+    statement = _dialect(connection).insert(ResponseRow).on_conflict_do_nothing().returning(RESPONSES.c.id)
+    # RETURNING, not rowcount: an id another transaction committed first is not returned
+    return set(connection.execute(statement, sorted(rows, key=lambda row: row["id"])).scalars())
+
+
+def _claim(connection: Connection, claims: list[tuple[str, str, dt.datetime]]) -> None:
+    """Mark each token used by its response (the tokens were locked and checked unused in this transaction)."""
+    for token, response_id, now in claims:
+        connection.execute(update(InvitationRow)
+                           .where(InvitationRow.token_sha256 == token_sha256(token), InvitationRow.response_id.is_(None))
+                           .values(response_id=response_id, used_at=now))
+
+
+def _digests(connection: Connection, ids: Collection[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    return dict(connection.execute(select(ResponseRow.id, ResponseRow.content_sha256).where(
+        ResponseRow.id.in_(set(ids)))).all())
+
+
+def read_responses(connection: Connection, ids: Collection[str]) -> dict[str, Response]:
+    """The stored responses of these ids (those that exist), as the API returns them."""
+    rows = connection.execute(
+        select(RESPONSES, CampaignRow.code.label("campaign_code"))
+        .join(CampaignRow, CampaignRow.id == RESPONSES.c.campaign_id).where(RESPONSES.c.id.in_(set(ids)))
+    ).mappings()
+    return {row["id"]: Response(
+        id=uuid.UUID(row["id"]), instrument=row["instrument_code"], version=row["instrument_version"],
+        campaign=row["campaign_code"], enterprise=row["enterprise_id"], outlet=row["outlet_id"], city=row["city"],
+        locale=row["locale"], channel=row["channel"], answers=row["answers"], started_at=_aware(row["started_at"]),
+        submitted_at=_aware(row["submitted_at"]), received_at=_aware(row["received_at"]), test=row["is_test"],
+    ) for row in rows}
+
+
+_read = read_responses
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite keeps no offset: stored in UTC
