@@ -17,7 +17,7 @@ from survey.errors import Conflict, NotFound
 from survey.instruments.spec import Instrument, ScaleItem
 from survey.quality.arrival import Earlier, Neighbours, arrival_flags, arrived_before, as_utc
 from survey.quality.flags import AUTO_OVERRIDE, QualityCheck, ResponseFlag, RuleCount
-from survey.quality.rules import QUALITY, Flag, QualityRuleSet, evaluate, layout
+from survey.quality.rules import QUALITY, Flag, Layout, QualityRuleSet, evaluate, layout
 from survey.responses import MISSING
 from survey.store.engine import Database
 from survey.store.tables import CampaignRow, ResponseFlagRow, ResponseRow
@@ -101,10 +101,9 @@ def flags_for(neighbours: GroupNeighbours, values: Mapping[str, Any], instrument
     if values["is_test"]:
         return []
     new = arrival_row(values)
-    codes = [item.code for item in instrument.items() if isinstance(item, ScaleItem)]
+    codes, context = neighbours.layout(instrument, campaign)
     scale = {code: None if byte == MISSING else float(byte) for code, byte in zip(codes, values["item_values"],
                                                                                    strict=True)}
-    context = layout(campaign["opens_on"], campaign["closes_on"], [instrument])
     return arrival_flags(new, neighbours.of(new), scale, rule_set, context)  # the frame's rules, without the frame
 
 
@@ -169,22 +168,47 @@ class GroupNeighbours:
                             as_utc(earliest["received_at"]), earliest["id"]):
                         self._first[key] = found
         self._group: list[dict[str, Any]] = []  # accepted in this group, not inserted yet
+        # Those of the group received at `now` (all of them, unless a caller fixed the times) are before every later
+        # arrival and inside every window that has a length: counted as they are accepted, not scanned per arrival.
+        self._networks: Counter = Counter()
+        self._pairs: Counter = Counter()
+        self._devices: dict[tuple[str, int], dict[str, Any]] = {}
+        self._other: list[dict[str, Any]] = []  # the group's rows received at another moment: scanned
+        self._layouts: dict[tuple[str, int], tuple[list[str], Layout]] = {}
 
     def add(self, row: Mapping[str, Any]) -> None:
         """A response of the group accepted before the ones still to come (arrival_row of it)."""
-        if row["campaign"] == self._campaign:
-            self._group.append(dict(row))
+        if row["campaign"] != self._campaign or row["is_test"]:
+            return
+        self._group.append(dict(row))
+        if row["received_at"] != self._now:
+            self._other.append(dict(row))
+            return
+        if row["network"] is not None:
+            self._networks[row["network"]] += 1
+            self._pairs[(row["network"], row["enterprise"])] += 1
+        if row["device"] is not None:
+            self._devices.setdefault((row["device"], row["enterprise"]), dict(row))
 
     def of(self, new: Mapping[str, Any]) -> Neighbours:
         return _Neighbours(self, new)
 
+    def layout(self, instrument: Instrument, campaign: Mapping[str, Any]) -> tuple[list[str], Layout]:
+        """The instrument's scale item codes and the rules' layout of it in the campaign (once per group)."""
+        key = (instrument.code, instrument.version)
+        if key not in self._layouts:
+            self._layouts[key] = ([item.code for item in instrument.items() if isinstance(item, ScaleItem)],
+                                  layout(campaign["opens_on"], campaign["closes_on"], [instrument]))
+        return self._layouts[key]
+
 
 class _Neighbours:
-    """GroupNeighbours for one new response: the counts read for the group plus the rows in Python before it."""
+    """GroupNeighbours for one new response: the counts read for the group, the group's own counts, and a scan of
+    the few rows neither holds (received at exactly `now` by another worker, or at another fixed moment)."""
 
     def __init__(self, group: GroupNeighbours, new: Mapping[str, Any]) -> None:
         self._group, self._new = group, new
-        self._near = Earlier(new, group._at_now + group._group)  # those not in the counts read for the group
+        self._near = Earlier(new, group._at_now + group._other)
 
     def _alone(self) -> _Stored:
         """The questions the group's reads do not answer, asked of the database for this response alone."""
@@ -193,17 +217,20 @@ class _Neighbours:
     def count(self, keys: tuple[str, ...], since: dt.datetime) -> int:
         group, new = self._group, self._new
         position = group._sinces.get(since)
-        if position is None or keys not in (("network", "enterprise"), ("network",)):
+        if position is None or keys not in (("network", "enterprise"), ("network",)) or new["received_at"] != group._now:
             return self._alone().count(keys, since) + Earlier(new, group._group).count(keys, since)
         if keys == ("network", "enterprise"):
             stored = group._counts.get((new["network"], new["enterprise"]), [0] * len(group._sinces))[position]
+            own = group._pairs[(new["network"], new["enterprise"])]
         else:
             stored = sum(counts[position] for (network, _), counts in group._counts.items() if network == new["network"])
-        return stored + self._near.count(keys, since)
+            own = group._networks[new["network"]]
+        return stored + (own if group._now > since else 0) + self._near.count(keys, since)
 
     def first_same_device(self) -> Mapping[str, Any] | None:
-        stored = self._group._first.get((self._new["device"], self._new["enterprise"]))
-        found = [row for row in (stored, self._near.first_same_device()) if row is not None]
+        key = (self._new["device"], self._new["enterprise"])
+        found = [row for row in (self._group._first.get(key), self._group._devices.get(key),
+                                 self._near.first_same_device()) if row is not None]
         return min(found, key=lambda row: (as_utc(row["received_at"]), str(row["id"])), default=None)
 
     def durations(self) -> list[float]:
