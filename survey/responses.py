@@ -74,12 +74,8 @@ def content_sha256(submit: ResponseSubmit) -> str:
 
 def encode_item_values(instrument: Instrument, answers: dict[str, object]) -> bytes:
     """The scale answers in instrument order, one byte each, MISSING where absent or not applicable."""
-    values = bytearray()
-    for item in instrument.items():
-        if isinstance(item, ScaleItem):
-            value = answers.get(item.code)
-            values.append(MISSING if value is None else int(value))
-    return bytes(values)
+    return bytes(MISSING if (value := answers.get(item.code)) is None else int(value)
+                 for item in instrument.items() if type(item) is ScaleItem)
 
 
 def china_day(moment: dt.datetime) -> dt.date:

@@ -65,25 +65,29 @@ def check_answers(
     normalised: dict[str, object] = {}
     asked: set[str] = set()
     for item in instrument.items():
-        field = f"answers.{item.code}"
-        if not is_relevant(item, answers, asked):
-            if item.code in answers:
+        code = item.code
+        if item.relevant is not None and not is_relevant(item, answers, asked):
+            if code in answers:
                 condition = item.relevant
                 reason = f"{NOT_ASKED}: asked only when {condition.item} is {condition.equals!r}" if condition else NOT_ASKED
-                errors.append(FieldError(field=field, reason=reason))
+                errors.append(FieldError(field=f"answers.{code}", reason=reason))
             continue
-        asked.add(item.code)
-        if item.code not in answers:
+        asked.add(code)
+        if code not in answers:
             if isinstance(item, ConsentItem):
-                errors.append(FieldError(field=field, reason=CONSENT))
+                errors.append(FieldError(field=f"answers.{code}", reason=CONSENT))
             elif item.required:
-                errors.append(FieldError(field=field, reason=REQUIRED))
+                errors.append(FieldError(field=f"answers.{code}", reason=REQUIRED))
             continue
-        value, reason = read_value(item, answers[item.code], cities)
+        value = answers[code]
+        if type(value) is int and type(item) is ScaleItem and item.low <= value <= item.high:
+            normalised[code] = value  # the common case, first
+            continue
+        value, reason = read_value(item, value, cities)
         if reason is None:
-            normalised[item.code] = value
+            normalised[code] = value
         else:
-            errors.append(FieldError(field=field, reason=reason))
+            errors.append(FieldError(field=f"answers.{code}", reason=reason))
     return normalised, errors
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Literal
 
 import msgspec
@@ -87,8 +88,9 @@ class Section(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     items: Annotated[tuple[Item, ...], Meta(min_length=1, max_length=60)]
 
 
-class Instrument(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """One published questionnaire version. Immutable: a change is a new version."""
+class Instrument(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, dict=True):
+    """One published questionnaire version. Immutable: a change is a new version. (`dict=True` only gives it room
+    for the cached list of its items: every submission walks them several times.)"""
 
     code: Code
     kind: Literal["survey", "audit"] = "survey"
@@ -99,6 +101,10 @@ class Instrument(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     sections: Annotated[tuple[Section, ...], Meta(min_length=1, max_length=20)]
 
     def items(self) -> tuple[Item, ...]:
+        return self._items
+
+    @functools.cached_property
+    def _items(self) -> tuple[Item, ...]:
         return tuple(item for section in self.sections for item in section.items)
 
 

@@ -159,13 +159,14 @@ def _take_limits(connection: Connection, arrivals: Sequence[Arrival], nows: Sequ
             hits[(arrival.limit.key[:100], now - now % arrival.limit.window_s)].append(position)
     if not hits:
         return {}
-    insert = _dialect(connection).insert(RateCountRow)
-    counted = dict(((key, start), total) for key, start, total in connection.execute(
-        insert.values([dict(key=key, window_start=start, hits=len(positions))
-                       for (key, start), positions in sorted(hits.items())])  # one order: no deadlock between workers
-        .on_conflict_do_update(index_elements=["key", "window_start"],
-                               set_={"hits": RateCountRow.hits + insert.excluded.hits})
-        .returning(RateCountRow.key, RateCountRow.window_start, RateCountRow.hits)))
+    table = RateCountRow.__table__
+    insert = _dialect(connection).insert(table)
+    counted = {(key, start): total for key, start, total in connection.execute(
+        insert.on_conflict_do_update(index_elements=["key", "window_start"],
+                                     set_={"hits": table.c.hits + insert.excluded.hits})
+        .returning(table.c.key, table.c.window_start, table.c.hits),
+        [dict(key=key, window_start=start, hits=len(positions))
+         for (key, start), positions in sorted(hits.items())])}  # one order: no deadlock between workers
     if random.randrange(SWEEP_ONE_IN) == 0:
         oldest = min(start for _, start in hits) - 86_400
         connection.execute(delete(RateCountRow).where(RateCountRow.window_start < oldest))
@@ -324,7 +325,7 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 def _values(arrival: Arrival, campaign: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
     submit = arrival.submit
     return dict(
-        id=str(submit.id), content_sha256=arrival.digest, instrument_code=submit.instrument,
+        id=str(submit.id), uuid=submit.id, content_sha256=arrival.digest, instrument_code=submit.instrument,
         instrument_version=submit.version, campaign_id=campaign["id"], enterprise_id=submit.enterprise,
         outlet_id=submit.outlet, city=submit.city, locale=submit.locale, channel=arrival.channel,
         answers=arrival.answers, item_values=encode_item_values(arrival.instrument, arrival.answers),
@@ -337,7 +338,7 @@ def _values(arrival: Arrival, campaign: Mapping[str, Any], now: dt.datetime) -> 
 
 def _response(values: Mapping[str, Any], campaign: str) -> Response:
     return Response(
-        id=uuid.UUID(values["id"]), instrument=values["instrument_code"], version=values["instrument_version"],
+        id=values["uuid"], instrument=values["instrument_code"], version=values["instrument_version"],
         campaign=campaign, enterprise=values["enterprise_id"], outlet=values["outlet_id"], city=values["city"],
         locale=values["locale"], channel=values["channel"], answers=values["answers"],
         started_at=values["started_at"], submitted_at=values["submitted_at"],
@@ -349,7 +350,7 @@ def _insert(connection: Connection, rows: list[dict[str, Any]]) -> set[str]:
     """Insert the rows (in id order: two workers' groups lock the same ids in the same order); the ids stored."""
     if not rows:
         return set()
-    statement = _dialect(connection).insert(ResponseRow).on_conflict_do_nothing().returning(RESPONSES.c.id)
+    statement = _dialect(connection).insert(RESPONSES).on_conflict_do_nothing().returning(RESPONSES.c.id)
     # RETURNING, not rowcount: an id another transaction committed first is not returned
     return set(connection.execute(statement, sorted(rows, key=lambda row: row["id"])).scalars())
 

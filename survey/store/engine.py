@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -80,7 +79,7 @@ class Database:
 
     async def grouped_item_async(self, batch: Batch, item: object) -> Any:
         """grouped_item() for a coroutine: the event loop goes on serving while the group commits."""
-        return await asyncio.wrap_future(self._writer.submit(batch, item))
+        return await self._writer.submit_async(batch, item)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

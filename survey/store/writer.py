@@ -17,6 +17,7 @@ that raised it fails.
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 from collections.abc import Callable, Sequence
@@ -40,7 +41,7 @@ _SINGLE = object()  # the item of a callable write
 class _Entry:
     __slots__ = ("batch", "item", "future")
 
-    def __init__(self, batch: Batch | Work, item: object, future: Future) -> None:
+    def __init__(self, batch: Batch | Work, item: object, future: Future | asyncio.Future) -> None:
         self.batch, self.item, self.future = batch, item, future
 
 
@@ -61,6 +62,14 @@ class GroupWriter:
     def submit(self, batch: Batch, item: object) -> Future:
         """A future of `item`'s outcome from `batch(session, [..., item, ...])`, set once its group committed."""
         return self._put(batch, item)
+
+    def submit_async(self, batch: Batch, item: object) -> asyncio.Future:
+        """submit() for a coroutine: an asyncio future of the running loop. A group's futures of one loop are
+        settled by one call into that loop, not a wake-up each (which cost more than the write itself)."""
+        future = asyncio.get_running_loop().create_future()
+        self._ensure_thread()
+        self._queue.put(_Entry(batch, item, future))
+        return future
 
     def close(self) -> None:
         with self._lock:
@@ -126,21 +135,44 @@ class GroupWriter:
                 for entry in group:  # alone this time: two groups that took the same rows in turn cannot again
                     self._commit([entry], attempt + 1)
                 return
-            for entry in group:
-                entry.future.set_exception(exc)
+            _settle([(entry.future, None, exc) for entry in group])
             return
         except BaseException as exc:  # noqa: BLE001 - a write's own bug must not fail the others with it
             if len(group) == 1:
-                group[0].future.set_exception(exc)
+                _settle([(group[0].future, None, exc)])
                 return
             for entry in group:
                 self._commit([entry])
             return
-        for future, value, error in outcomes:
-            if error is None:
-                future.set_result(value)
-            else:
-                future.set_exception(error)
+        _settle(outcomes)
+
+
+def _settle(outcomes: list[tuple[Future | asyncio.Future, object, BaseException | None]]) -> None:
+    """Set each future's value or error: a thread's futures here, an event loop's in one call into that loop."""
+    loops: dict[asyncio.AbstractEventLoop, list] = {}
+    for outcome in outcomes:
+        future = outcome[0]
+        if isinstance(future, asyncio.Future):
+            loops.setdefault(future.get_loop(), []).append(outcome)
+        elif outcome[2] is None:
+            future.set_result(outcome[1])
+        else:
+            future.set_exception(outcome[2])
+    for loop, settled in loops.items():
+        try:
+            loop.call_soon_threadsafe(_settle_in_loop, settled)
+        except RuntimeError:
+            pass  # the loop closed (the service stopped): no one waits for these answers
+
+
+def _settle_in_loop(outcomes: list[tuple[asyncio.Future, object, BaseException | None]]) -> None:
+    for future, value, error in outcomes:
+        if future.done():
+            continue  # the request went away (its task was cancelled); its write stands
+        if error is None:
+            future.set_result(value)
+        else:
+            future.set_exception(error)
 
 
 def _runs(group: list[_Entry]) -> list[tuple[Batch | None, list[_Entry]]]:

@@ -86,3 +86,24 @@ def test_a_database_that_fails_fails_the_group_and_stores_nothing(db):
         writer.run(_write("b:1"))
     writer.close()
     assert _count(db, "b:") == 0
+
+
+def _echo(session, items):
+    """A batch function: each item back, or refused when it asks to be."""
+    session.execute(text("SELECT 1"))
+    return [InvalidInput([FieldError(field="x", reason="refused")]) if item < 0 else item * 10 for item in items]
+
+
+def test_a_coroutine_awaits_its_item_of_the_batch_and_a_request_gone_away_does_not_stop_the_group(db):
+    import asyncio
+
+    writer = GroupWriter(db.transaction)
+
+    async def main():
+        futures = [writer.submit_async(_echo, item) for item in (1, 2, -3, 4)]
+        futures[3].cancel()  # its client disconnected: the others are answered all the same
+        return await asyncio.gather(*futures[:3], return_exceptions=True)
+
+    answers = asyncio.run(main())
+    writer.close()
+    assert answers[:2] == [10, 20] and isinstance(answers[2], InvalidInput)
