@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import BinaryIO
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
@@ -22,16 +21,16 @@ BOM = "\ufeff".encode()
 UNSAFE = pa.array(UNSAFE_START)
 
 
-def write_csv(codebook: Codebook, chunks: Iterable[pd.DataFrame], sink: BinaryIO) -> int:
+def write_csv(codebook: Codebook, chunks: Iterable[arrow.Chunk], sink: BinaryIO) -> int:
     """Write every chunk to `sink`; returns the number of rows."""
     source = arrow.schema(codebook)
     target = pa.schema([pa.field(f.name, pa.string() if pa.types.is_timestamp(f.type) else f.type) for f in source])
     sink.write(BOM)
     writer = pcsv.CSVWriter(sink, target, write_options=pcsv.WriteOptions(quoting_style="needed"))
     rows = 0
-    for frame in chunks:
-        writer.write_table(safe(arrow.table(frame, source)))
-        rows += len(frame)
+    for chunk in chunks:
+        writer.write_table(safe(arrow.table(chunk, source)))
+        rows += len(chunk)
     writer.close()
     return rows
 

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from typing import BinaryIO, Literal
 
 import msgspec
-import pandas as pd
 
+from survey.exports import arrow
 from survey.exports.codebook import Codebook, codebook_csv, codebook_json
 from survey.exports.csvfile import write_csv
 from survey.exports.parquet import write_parquet
@@ -40,7 +40,7 @@ def file_name(campaign: str, name: FormatName) -> str:
 
 
 def write_export(
-    name: FormatName, codebook: Codebook, chunks: Iterable[pd.DataFrame], sink: BinaryIO, *, labels: Language = "zh"
+    name: FormatName, codebook: Codebook, chunks: Iterable[arrow.Chunk], sink: BinaryIO, *, labels: Language = "zh"
 ) -> int:
     """Write the export in format `name` to `sink`, the chunks read one ahead of the writer in a thread; returns the
     number of response rows (0 for a codebook)."""

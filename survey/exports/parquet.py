@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import BinaryIO
 
-import pandas as pd
 import pyarrow.parquet as pq
 
 from survey.exports import arrow
@@ -15,12 +14,12 @@ from survey.exports.codebook import Codebook, codebook_json
 METADATA_KEY = b"survey.codebook"
 
 
-def write_parquet(codebook: Codebook, chunks: Iterable[pd.DataFrame], sink: BinaryIO) -> int:
+def write_parquet(codebook: Codebook, chunks: Iterable[arrow.Chunk], sink: BinaryIO) -> int:
     """Write every chunk to `sink`; returns the number of rows."""
     schema = arrow.schema(codebook).with_metadata({METADATA_KEY: codebook_json(codebook)})
     rows = 0
     with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
-        for frame in chunks:
-            writer.write_table(arrow.table(frame, schema))
-            rows += len(frame)
+        for chunk in chunks:
+            writer.write_table(arrow.table(chunk, schema))
+            rows += len(chunk)
     return rows

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyreadstat
 
+from survey.exports import arrow
 from survey.exports.codebook import Codebook, Column
 
 Language = Literal["zh", "en"]
@@ -40,21 +41,24 @@ FORMATS = {"scale": "F2.0", "integer": "F10.0", "boolean": "F1.0", "number": "F8
 MEASURES = {"scale": "scale", "integer": "nominal", "boolean": "nominal", "number": "scale", "datetime": "scale",
             "code": "nominal", "text": "nominal"}
 SLICE_ROWS = 10_000
-EPOCH = pd.Timestamp(0, tz="UTC")
 SPACES_WORD = np.frombuffer(b"        ", dtype=np.uint64)[0]
 
 
-def write_sav(codebook: Codebook, chunks: Iterable[pd.DataFrame], sink: BinaryIO, *, labels: Language = "zh") -> int:
+def write_sav(
+    codebook: Codebook, chunks: Iterable[arrow.Chunk], sink: BinaryIO, *, labels: Language = "zh"
+) -> int:
     """Write every chunk to `sink` with labels in `labels`; returns the number of rows."""
+    source = arrow.schema(codebook)
     widths = _widths(codebook)
     dictionary, counts = _dictionary(codebook, widths, labels)
     start = sink.tell() if _seekable(sink) else None
     sink.write(dictionary)
     stream = _Compressor(sink, sum(_elements(codebook, widths)))
     rows = 0
-    for frame in chunks:
-        for first in range(0, len(frame), SLICE_ROWS):
-            part = frame.iloc[first:first + SLICE_ROWS]
+    for chunk in chunks:
+        table = arrow.table(chunk, source)
+        for first in range(0, len(table), SLICE_ROWS):
+            part = table.slice(first, SLICE_ROWS)
             stream.write(*_cases(part, codebook, widths))
             rows += len(part)
     stream.close()
@@ -165,9 +169,9 @@ def _records(data: bytes) -> tuple[int, list[tuple[int, int]]]:
             raise ValueError(f"unexpected record type {kind} at byte {at} of the .sav dictionary")
 
 
-def _cases(frame: pd.DataFrame, codebook: Codebook, widths: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+def _cases(table: pa.Table, codebook: Codebook, widths: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
     """The rows as compression codes and the 8-byte words they stand for, both (rows, blocks * 8), in variable order."""
-    n = len(frame)
+    n = len(table)
     elements = _elements(codebook, widths)
     padded = (sum(elements) + 1 + 7) // 8 * 8  # each case ends with a padding (or end-of-data) code and whole blocks
     codes = np.zeros((n, padded), dtype=np.uint8)
@@ -175,11 +179,11 @@ def _cases(frame: pd.DataFrame, codebook: Codebook, widths: dict[str, int]) -> t
     numeric, places, at = [], [], 0
     for column, size in zip(codebook.columns, elements, strict=True):
         if column.code in widths:
-            text = _text_words(frame[column.code], widths[column.code], size)
+            text = _text_words(_array(table.column(column.code)), widths[column.code], size)
             words[:, at:at + size] = text
             codes[:, at:at + size] = np.where(text == SPACES_WORD, SPACES, LITERAL)
         else:
-            numeric.append(_numbers(frame[column.code], column))
+            numeric.append(_numbers(_array(table.column(column.code)), column))
             places.append(at)
         at += size
     if numeric:
@@ -196,19 +200,25 @@ def _elements(codebook: Codebook, widths: dict[str, int]) -> list[int]:
     return [-(-widths[c.code] // 8) if c.code in widths else 1 for c in codebook.columns]
 
 
-def _numbers(series: pd.Series, column: Column) -> np.ndarray:
+def _array(column: pa.ChunkedArray) -> pa.Array:
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
+def _numbers(values: pa.Array, column: Column) -> np.ndarray:
+    """A column as float64 (NaN where missing): a code as its number, a time as an SPSS date in UTC+8."""
     if column.kind == "code":
         numbers = np.array([v.number for v in column.values] + [np.nan], dtype=np.float64)
-        found = pc.index_in(pa.array(series, pa.string()), value_set=pa.array([str(v.value) for v in column.values]))
+        found = pc.index_in(values, value_set=pa.array([str(v.value) for v in column.values]))
         return numbers[pc.fill_null(found, len(column.values)).to_numpy()]
-    if column.kind == "datetime":
-        return np.floor((series - EPOCH).dt.total_seconds().to_numpy()) + CHINA_OFFSET + SPSS_EPOCH
-    return series.to_numpy(dtype=np.float64, na_value=np.nan)
+    if column.kind == "datetime":  # whole seconds since 1970 (the export's times are cut to the second)
+        seconds = pc.cast(values.view(pa.int64()), pa.float64()).to_numpy(zero_copy_only=False)
+        return seconds + CHINA_OFFSET + SPSS_EPOCH
+    return pc.cast(values, pa.float64()).to_numpy(zero_copy_only=False)
 
 
-def _text_words(series: pd.Series, limit: int, size: int) -> np.ndarray:
+def _text_words(text: pa.Array, limit: int, size: int) -> np.ndarray:
     """UTF-8 text (cut to `limit` bytes) padded with spaces to `size` words of 8 bytes: a (rows, size) uint64 matrix."""
-    text = pc.fill_null(pa.array(series, pa.string()), "")
+    text = pc.fill_null(text, "")
     lengths = pc.binary_length(text).to_numpy()
     if (lengths > limit).any():
         text = pa.array([value if len(value.encode()) <= limit else _cut(value, limit) for value in text.to_pylist()])

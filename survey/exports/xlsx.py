@@ -24,7 +24,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import BinaryIO
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow.acero import AggregateNodeOptions, Declaration, ProjectNodeOptions, TableSourceNodeOptions
@@ -113,7 +112,7 @@ def check_rows(count: int) -> None:
                                    "filter it (industry, city, enterprise) or choose csv, sav or parquet")])
 
 
-def write_xlsx(codebook: Codebook, chunks: Iterable[pd.DataFrame], sink: BinaryIO) -> int:
+def write_xlsx(codebook: Codebook, chunks: Iterable[arrow.Chunk], sink: BinaryIO) -> int:
     """Write every chunk to `sink` (a binary file that need not be seekable); returns the number of rows.
     Raises InvalidInput once the rows pass MAX_ROWS (or the sheet's XML 4 GiB), leaving `sink` unfinished."""
     layout = Rows(codebook)
@@ -125,14 +124,14 @@ def write_xlsx(codebook: Codebook, chunks: Iterable[pd.DataFrame], sink: BinaryI
         with package.stream("xl/worksheets/sheet1.xml") as sheet:
             sheet.write(_sheet_start(selected=True).encode())
             sheet.write(_header(codebook.codes()).encode())
-            for frame in chunks:
-                if not len(frame):
+            for chunk in chunks:
+                if not len(chunk):
                     continue
-                if rows + len(frame) > MAX_ROWS:
-                    check_rows(rows + len(frame))
-                for xml in layout.xml(frame, first_row=rows + 2):
+                if rows + len(chunk) > MAX_ROWS:
+                    check_rows(rows + len(chunk))
+                for xml in layout.xml(chunk, first_row=rows + 2):
                     sheet.write(_bytes(xml))
-                rows += len(frame)
+                rows += len(chunk)
             sheet.write(b"</sheetData></worksheet>")
     except TooLarge:
         raise InvalidInput([FieldError(
@@ -178,9 +177,9 @@ class Rows:
                     self.runs.append(range(k, k + 1))
         self.expressions: dict[frozenset[int], pc.Expression] = {}
 
-    def xml(self, frame: pd.DataFrame, *, first_row: int) -> Iterator[pa.Array]:
-        """The rows of `frame`, numbered from `first_row`, as string arrays of ``<row>`` elements."""
-        table = arrow.table(frame, self.source).rename_columns(self.names)
+    def xml(self, chunk: arrow.Chunk, *, first_row: int) -> Iterator[pa.Array]:
+        """The rows of `chunk`, numbered from `first_row`, as string arrays of ``<row>`` elements."""
+        table = arrow.table(chunk, self.source).rename_columns(self.names)
         made = frozenset(self._special(table))
         for k in made:  # text that needs escaping: made cell by cell (rare)
             table = table.set_column(k, self.names[k], _texts(_array(table.column(k))))

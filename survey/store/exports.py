@@ -1,8 +1,9 @@
 """A campaign's responses for an export, read in chunks with a streaming cursor, ordered by response id.
 
-Each chunk is a frame with the codebook's columns: the scale items are decoded from the stored bytes one numpy view
-per instrument version (as `read_responses` does), the context answers are read from the answers JSON in one
-msgspec pass per chunk, and the quality flags (those not overridden) come with each row from a subquery.
+Each chunk is an Arrow table of the codebook's columns in the export's Arrow types (survey.exports.arrow), built
+straight from the fetched columns: the scale items are decoded from the stored bytes one numpy gather per instrument
+version, the context answers are split from one JSON array text per row with Arrow, and the quality flags (those not
+overridden) come from one query per chunk.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from typing import Any
 
 import msgspec
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, Select, String, Text, cast, exists, func, literal, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
 from survey.errors import Conflict, FieldError, InvalidInput, NotFound
+from survey.exports import arrow
 from survey.exports.codebook import Codebook, build_codebook
 from survey.exports.selection import ExportFilter, check_filter, exported_instruments
 from survey.instruments.catalogue import Catalogue
@@ -57,7 +58,7 @@ def plan_export(
     return ExportPlan(campaign=found, instruments=instruments, codebook=codebook, selection=selection)
 
 
-def planned_chunks(db: Database, plan: ExportPlan, *, rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+def planned_chunks(db: Database, plan: ExportPlan, *, rows: int = CHUNK_ROWS) -> Iterator[pa.Table]:
     return export_chunks(db, plan.campaign, plan.instruments, plan.codebook, plan.selection, rows=rows)
 
 
@@ -99,18 +100,20 @@ def export_chunks(
     selection: ExportFilter,
     *,
     rows: int = CHUNK_ROWS,
-) -> Iterator[pd.DataFrame]:
-    """The selected responses as frames of at most `rows` rows with the codebook's columns, in response id order."""
+) -> Iterator[pa.Table]:
+    """The selected responses as tables of at most `rows` rows with the codebook's columns and Arrow types
+    (survey.exports.arrow), in response id order."""
     layouts = {(i.code, i.version): [item.code for item in i.items() if isinstance(item, ScaleItem)]
                for i in instruments}
     choices = codebook.choices()
+    schema = arrow.schema(codebook)
     industries = sorted({i.industry for i in instruments})
     with db.read() as session:
         connection = session.connection()
         sqlite = connection.dialect.name == "sqlite"
-        enterprises = {key: (name, industry) for key, name, industry in connection.execute(
+        registry = _Registry(connection.execute(
             select(EnterpriseRow.id, EnterpriseRow.name, EnterpriseRow.industry)
-            .where(EnterpriseRow.industry.in_(industries)))}
+            .where(EnterpriseRow.industry.in_(industries))).all())
         moment = (lambda column: type_coerce(column, String)) if sqlite else (lambda column: column)
         query = (
             select(
@@ -124,7 +127,7 @@ def export_chunks(
         )
         for partition in _fetch(connection, query, rows):
             flags = _flags(connection, partition[0][0], partition[-1][0])
-            yield _frame(partition, flags, codebook, layouts, enterprises)
+            yield _table(partition, flags, codebook, schema, layouts, registry)
 
 
 def _fetch(connection: Connection, query: Select, rows: int) -> Iterator[list[tuple]]:
@@ -182,35 +185,57 @@ def _conditions(campaign: Campaign, instruments: Sequence[Instrument], selection
     return conditions
 
 
-def _frame(
+def _table(
     rows: Sequence[Any],
     flags: dict[str, str],
     codebook: Codebook,
+    schema: pa.Schema,
     layouts: dict[tuple[str, int], list[str]],
-    enterprises: dict[int, tuple[str, str]],
-) -> pd.DataFrame:
+    registry: _Registry,
+) -> pa.Table:
+    """A chunk as a table of the export's Arrow schema, built straight from the fetched columns (no pandas)."""
     (ids, codes, versions, enterprise, outlet, city, via, locale, is_test, started, submitted, context,
-     values) = (list(column) for column in zip(*rows, strict=True))
+     values) = zip(*rows, strict=True)
     n = len(ids)
-    registry = [enterprises.get(e, ("", "")) for e in enterprise]
-    flag_text = [flags.get(i, "") for i in ids] if flags else [""] * n
+    enterprises = np.asarray(enterprise, dtype=np.int64)
+    names, industry = registry.lookup(enterprises)
+    flag_text = pa.array([flags.get(i, "") for i in ids] if flags else [""] * n, pa.string())
+    version_numbers = np.asarray(versions, dtype=np.int64)
     columns: dict[str, Any] = {
-        "id": ids, "instrument": codes, "version": np.asarray(versions, dtype=np.int64),
-        "industry": [industry for _, industry in registry], "enterprise": np.asarray(enterprise, dtype=np.int64),
-        "enterprise_name": [name for name, _ in registry], "outlet": pd.array(outlet, dtype="Int64"),
-        "city": city, "submitted_via": via, "locale": locale, "is_test": np.asarray(is_test, dtype=bool),
-        "started_at": _moments(started), "submitted_at": _moments(submitted),
-        "flagged": np.asarray(flag_text, dtype=object) != "", "flags": flag_text, "weight": np.ones(n),
+        "id": pa.array(ids, pa.string()), "instrument": pa.array(codes, pa.string()), "version": version_numbers,
+        "industry": industry, "enterprise": enterprises, "enterprise_name": names,
+        "outlet": pa.array(outlet, pa.int64()), "city": pa.array(city, pa.string()),
+        "submitted_via": pa.array(via, pa.string()), "locale": pa.array(locale, pa.string()),
+        "is_test": np.asarray(is_test, dtype=bool), "started_at": _moments(started), "submitted_at": _moments(submitted),
+        "flagged": pc.not_equal(flag_text, ""), "flags": flag_text, "weight": np.ones(n),
     }
     columns.update(_answers(context, codebook.choices()))
     items = codebook.items()
-    matrix = _items(ids, codes, versions, values, layouts, {code: j for j, code in enumerate(items)})
+    matrix = _items(ids, columns["instrument"], version_numbers, pa.array(values, pa.binary()), layouts,
+                    {code: j for j, code in enumerate(items)})
     for j, code in enumerate(items):
-        columns[code] = pd.arrays.IntegerArray(matrix[:, j], matrix[:, j] == MISSING)
-    return pd.DataFrame({code: columns[code] for code in codebook.codes()})
+        columns[code] = pa.array(matrix[:, j], pa.uint8(), mask=matrix[:, j] == MISSING)
+    return pa.table([columns[field.name] for field in schema], schema=schema)
 
 
-def _answers(context: list[str], codes: list[str]) -> dict[str, pa.Array]:
+class _Registry:
+    """The enterprises' names and industries, looked up by id a column at a time ("" for an id it does not hold)."""
+
+    def __init__(self, enterprises: Sequence[tuple[int, str, str]]) -> None:
+        ordered = sorted(enterprises)
+        self.keys = np.asarray([key for key, _, _ in ordered], dtype=np.int64)
+        self.names = pa.array([name for _, name, _ in ordered] + [""], pa.string())
+        self.industries = pa.array([industry for _, _, industry in ordered] + [""], pa.string())
+
+    def lookup(self, enterprises: np.ndarray) -> tuple[pa.Array, pa.Array]:
+        at = np.searchsorted(self.keys, enterprises)
+        found = at < len(self.keys)
+        found[found] = self.keys[at[found]] == enterprises[found]
+        at = pa.array(np.where(found, at, len(self.keys)))
+        return self.names.take(at), self.industries.take(at)
+
+
+def _answers(context: Sequence[str], codes: list[str]) -> dict[str, pa.Array]:
     """Split the JSON arrays of context answers with Arrow: option codes never hold a comma or a quote."""
     if not codes:
         return {}
@@ -218,37 +243,49 @@ def _answers(context: list[str], codes: list[str]) -> dict[str, pa.Array]:
     columns = {}
     for k, code in enumerate(codes):
         value = pc.utf8_trim(pc.list_element(parts, k), ' "')
-        columns[code] = pd.array(pc.if_else(pc.equal(value, "null"), None, value), dtype="str")
+        columns[code] = pc.if_else(pc.equal(value, "null"), None, value)
     return columns
 
 
-def _moments(values: list) -> pd.DatetimeIndex:
-    """Stored times (SQLite's text in UTC, or PostgreSQL's aware datetimes) as UTC times."""
+def _moments(values: Sequence) -> pa.Array:
+    """Stored times (SQLite's text in UTC, or PostgreSQL's aware datetimes) as times to the second (UTC inside)."""
     if values and isinstance(values[0], str):
-        parsed = pa.array(values, pa.string()).cast(pa.timestamp("us")).to_numpy(zero_copy_only=False)
-        return pd.DatetimeIndex(parsed).tz_localize("UTC")
-    return pd.DatetimeIndex(pd.to_datetime(values, utc=True))
+        parsed = pa.array(values, pa.string()).cast(pa.timestamp("us"))
+    else:
+        parsed = pa.array(values, pa.timestamp("us", tz="UTC"))
+    seconds = pc.cast(parsed.view(pa.timestamp("us")), pa.timestamp("s"), safe=False)
+    return seconds.view(arrow.TYPES["datetime"])
 
 
 def _items(
-    ids: list[str],
-    codes: list[str],
-    versions: list[int],
-    values: list[bytes],
+    ids: Sequence[str],
+    codes: pa.Array,
+    versions: np.ndarray,
+    values: pa.BinaryArray,
     layouts: dict[tuple[str, int], list[str]],
     position: dict[str, int],
 ) -> np.ndarray:
     """The scale answers as a (rows, items) uint8 matrix in codebook order, MISSING where not asked or not answered."""
     matrix = np.full((len(ids), len(position)), MISSING, dtype=np.uint8, order="F")
-    keys = pd.DataFrame({"code": codes, "version": versions})
-    for key, rows_of in keys.groupby(["code", "version"], sort=True).indices.items():
-        layout = layouts.get(key)
+    if not len(ids):
+        return matrix
+    encoded = codes.dictionary_encode()
+    names = encoded.dictionary.to_pylist()
+    keys = encoded.indices.to_numpy().astype(np.int64) << 32 | versions
+    unique, groups = np.unique(keys, return_inverse=True)
+    order = np.argsort(groups, kind="stable")
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32, count=len(values) + 1, offset=4 * values.offset)
+    data = np.frombuffer(values.buffers()[2], dtype=np.uint8) if values.buffers()[2] else np.zeros(0, np.uint8)
+    lengths = np.diff(offsets)
+    for key, rows_of in zip(unique, np.split(order, np.cumsum(np.bincount(groups))[:-1]), strict=True):
+        code, version = names[key >> 32], int(key & 0xFFFF_FFFF)
+        layout = layouts.get((code, version))
         if layout is None:
-            raise NotFound(f"instrument {key[0]} version {key[1]} of stored responses")
-        joined = b"".join([values[i] for i in rows_of])
-        if len(joined) != len(rows_of) * len(layout):
-            bad = next(ids[i] for i in rows_of if len(values[i]) != len(layout))
-            raise Conflict(f"response {bad}: stored answers do not fit {key[0]} version {key[1]} ({len(layout)} items)")
-        block = np.frombuffer(joined, dtype=np.uint8).reshape(len(rows_of), len(layout))
+            raise NotFound(f"instrument {code} version {version} of stored responses")
+        wrong = np.flatnonzero(lengths[rows_of] != len(layout))
+        if len(wrong):
+            raise Conflict(f"response {ids[rows_of[wrong[0]]]}: stored answers do not fit {code} version {version} "
+                           f"({len(layout)} items)")
+        block = data[offsets[rows_of][:, None] + np.arange(len(layout))]
         matrix[np.ix_(rows_of, [position[code] for code in layout])] = block
     return matrix

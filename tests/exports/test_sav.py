@@ -6,7 +6,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from survey.exports import sav
+from survey.exports import arrow, sav
 from survey.exports.codebook import Codebook, Column
 from survey.exports.sav import write_sav
 from survey.instruments.spec import Text
@@ -135,6 +135,6 @@ def test_compressed_cases_are_the_bytes_pyreadstat_writes(tmp_path, rows):
     out = io.BytesIO()
     compressor = sav._Compressor(out, sum(sav._elements(book, widths)))
     for first in range(rows):  # a case at a time, as the chunks may come
-        compressor.write(*sav._cases(data.iloc[first:first + 1], book, widths))
+        compressor.write(*sav._cases(arrow.table(data.iloc[first:first + 1], arrow.schema(book)), book, widths))
     compressor.close()
     assert out.getvalue() == reference[sav._records(reference)[0]:]

@@ -3,6 +3,7 @@
 import msgspec
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from survey.errors import InvalidInput, NotFound
@@ -23,7 +24,7 @@ def plan(db, catalogue, **selection):
 def exported(db, catalogue, rows=100, **selection) -> pd.DataFrame:
     chunks = list(planned_chunks(db, plan(db, catalogue, **selection), rows=rows))
     assert all(len(chunk) <= rows for chunk in chunks)
-    return pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame()
+    return pa.concat_tables(chunks).to_pandas() if chunks else pd.DataFrame()
 
 
 def flag(db, response_id: str, rule: str, *, overridden: bool = False) -> None:
