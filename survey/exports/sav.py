@@ -176,16 +176,28 @@ def _cases(table: pa.Table, codebook: Codebook, widths: dict[str, int]) -> tuple
     padded = (sum(elements) + 1 + 7) // 8 * 8  # each case ends with a padding (or end-of-data) code and whole blocks
     codes = np.zeros((n, padded), dtype=np.uint8)
     words = np.zeros((n, padded), dtype=np.uint64)
-    numeric, places, at = [], [], 0
+    numeric, places, scales, at = [], [], [], 0
     for column, size in zip(codebook.columns, elements, strict=True):
         if column.code in widths:
             text = _text_words(_array(table.column(column.code)), widths[column.code], size)
             words[:, at:at + size] = text
             codes[:, at:at + size] = np.where(text == SPACES_WORD, SPACES, LITERAL)
+        elif column.kind == "scale":
+            if scales and scales[-1][0] + len(scales[-1][1]) == at:
+                scales[-1][1].append(column.code)
+            else:
+                scales.append((at, [column.code]))
         else:
             numeric.append(_numbers(_array(table.column(column.code)), column))
             places.append(at)
         at += size
+    for start, run in scales:  # most of a case: small whole numbers, each its code, in runs of adjacent elements
+        values = np.column_stack([_uint8(_array(table.column(code))) for code in run])
+        valid = np.column_stack([_valid(_array(table.column(code))) for code in run])
+        small = values <= 251 - BIAS
+        codes[:, start:start + len(run)] = np.where(valid, np.where(small, values + np.uint8(BIAS), LITERAL), SYSMIS)
+        if (valid & ~small).any():
+            words[:, start:start + len(run)] = values.astype(np.float64).view(np.uint64)
     if numeric:
         values = np.column_stack(numeric)
         whole = (values == np.floor(values)) & (values >= 1 - BIAS) & (values <= 251 - BIAS)
@@ -202,6 +214,19 @@ def _elements(codebook: Codebook, widths: dict[str, int]) -> list[int]:
 
 def _array(column: pa.ChunkedArray) -> pa.Array:
     return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
+def _uint8(column: pa.Array) -> np.ndarray:
+    """A uint8 column's values (whatever stands in a missing value's place)."""
+    return np.frombuffer(column.buffers()[1], dtype=np.uint8, count=len(column), offset=column.offset)
+
+
+def _valid(column: pa.Array) -> np.ndarray:
+    bitmap = column.buffers()[0]
+    if bitmap is None:
+        return np.ones(len(column), dtype=bool)
+    bits = np.unpackbits(np.frombuffer(bitmap, dtype=np.uint8), bitorder="little")
+    return bits[column.offset:column.offset + len(column)].view(bool)
 
 
 def _numbers(values: pa.Array, column: Column) -> np.ndarray:
@@ -244,8 +269,8 @@ class _Compressor:
     def write(self, codes: np.ndarray, words: np.ndarray) -> None:
         if not len(codes):
             return
-        if self.last is not None:
-            codes, words = np.concatenate([self.last[0], codes]), np.concatenate([self.last[1], words])
+        if self.last is not None:  # each case is whole blocks, so cases are compressed apart
+            self._emit(*self.last)
         self.last = codes[-1:].copy(), words[-1:].copy()
         self._emit(codes[:-1], words[:-1])
 
