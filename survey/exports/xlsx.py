@@ -202,7 +202,10 @@ class Rows:
         """The text columns with a cell that needs more than a plain inline string."""
         if not self.texts or not len(table):
             return []
-        names = [self.names[k] for k in self.texts]
+        texts = [k for k in self.texts if not _plain(_array(table.column(k)))]
+        if not texts:
+            return []
+        names = [self.names[k] for k in texts]
         masks = [pc.match_substring_regex(pc.field(name), SPECIAL)
                  | (pc.utf8_length(pc.field(name)) > pc.scalar(MAX_CHARS // 2)) for name in names]
         plan = Declaration.from_sequence([
@@ -211,7 +214,7 @@ class Rows:
             Declaration("aggregate", AggregateNodeOptions([(name, "any", None, name) for name in names])),
         ])
         found = plan.to_table(use_threads=False).to_pylist()[0]
-        return [k for k, name in zip(self.texts, names, strict=True) if found[name]]
+        return [k for k, name in zip(texts, names, strict=True) if found[name]]
 
     def _expression(self, made: frozenset[int]) -> pc.Expression:
         cells = []
@@ -223,6 +226,25 @@ class Rows:
             else:
                 cells.append(_cell(pc.field(self.names[k]), kind))
         return pc.binary_join_element_wise(_s('<row r="'), pc.field("row"), _s('">'), *cells, _s("</row>"), _s(""))
+
+
+PLAIN = np.zeros(256, dtype=bool)  # bytes that never make a cell special: printable ASCII but for & < > and space
+PLAIN[0x21:0x7F] = True
+PLAIN[np.frombuffer(b"&<>", dtype=np.uint8)] = False
+
+
+def _plain(column: pa.Array) -> bool:
+    """Whether no cell of a text column can need more than a plain inline string (SPECIAL, or a length past
+    MAX_CHARS // 2), told from its bytes alone: only printable ASCII other than & < > and space, no ``_x``, and
+    short cells. False means: ask SPECIAL."""
+    if column.type != pa.string() or not len(column):
+        return False
+    offsets = np.frombuffer(column.buffers()[1], dtype=np.int32, count=len(column) + 1, offset=4 * column.offset)
+    if (np.diff(offsets) > MAX_CHARS // 2).any():
+        return False
+    data = np.frombuffer(column.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]] if column.buffers()[2] \
+        else np.zeros(0, dtype=np.uint8)
+    return bool(PLAIN[data].all()) and not ((data[:-1] == ord("_")) & (data[1:] == ord("x"))).any()
 
 
 def _s(text: str) -> pc.Expression:
