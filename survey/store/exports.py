@@ -134,7 +134,10 @@ def _fetch(connection: Connection, query: Select, rows: int) -> Iterator[list[tu
     compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
     params = compiled.construct_params()
     driver = connection.connection.driver_connection
-    cursor = driver.cursor(name="survey_export") if connection.dialect.name == "postgresql" else driver.cursor()
+    sqlite = connection.dialect.name == "sqlite"
+    cursor = driver.cursor() if sqlite else driver.cursor(name="survey_export")
+    if sqlite:  # SQLite sorts all the rows before the first: let it sort in two threads, as the writer waits then
+        driver.execute(f"PRAGMA threads={SORT_THREADS}")
     try:
         cursor.execute(compiled.string, tuple(params[name] for name in compiled.positiontup)
                        if compiled.positional else params)
@@ -142,8 +145,11 @@ def _fetch(connection: Connection, query: Select, rows: int) -> Iterator[list[tu
             yield batch
     finally:
         cursor.close()
+        if sqlite:
+            driver.execute("PRAGMA threads=0")
 
 
+SORT_THREADS = 2
 SEPARATOR = "\x1f"  # the unit separator: no stored value that a line holds (codes, UUIDs, times, hex) contains it
 FETCHED = pa.schema([
     ("id", pa.string()), ("instrument", pa.string()), ("version", pa.int64()), ("enterprise", pa.int64()),
