@@ -20,9 +20,10 @@ import random
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -45,6 +46,19 @@ RESPONSES = ResponseRow.__table__
 CAMPAIGNS = CampaignRow.__table__
 QUOTAS = QuotaRow.__table__
 INVITATIONS = InvitationRow.__table__
+RATE_COUNTS = RateCountRow.__table__
+# The group's statements are built once (per dialect) with their lists as expanding parameters: building a statement
+# and its cache key for each group cost more than running it.
+_IDS = bindparam("ids", expanding=True)
+DIGESTS = select(RESPONSES.c.id, RESPONSES.c.content_sha256).where(RESPONSES.c.id.in_(_IDS))
+CAMPAIGNS_NAMED = select(CAMPAIGNS).where(CAMPAIGNS.c.code.in_(_IDS))
+ENTERPRISES_NAMED = select(EnterpriseRow.id, EnterpriseRow.industry).where(EnterpriseRow.id.in_(_IDS))
+OUTLETS_NAMED = select(OutletRow.id, OutletRow.enterprise_id).where(OutletRow.id.in_(_IDS))
+QUOTAS_OF = select(QUOTAS).where(QUOTAS.c.campaign_id.in_(_IDS)).order_by(QUOTAS.c.id)
+QUOTAS_LOCKED = QUOTAS_OF.with_for_update()
+INVITATIONS_NAMED = (select(INVITATIONS).where(INVITATIONS.c.token_sha256.in_(_IDS))
+                     .order_by(INVITATIONS.c.token_sha256))
+INVITATIONS_LOCKED = INVITATIONS_NAMED.with_for_update()
 
 
 class Arrival:
@@ -145,8 +159,20 @@ class _Again:
         self.key = key
 
 
-def _dialect(connection: Connection) -> Any:
-    return postgresql if connection.dialect.name == "postgresql" else sqlite
+@cache
+def _count_hits(dialect: str) -> Any:
+    """The rate-limit upsert: add a group's hits to each (key, window) counter and return the totals."""
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(RATE_COUNTS)
+    return (insert.on_conflict_do_update(index_elements=["key", "window_start"],
+                                         set_={"hits": RATE_COUNTS.c.hits + insert.excluded.hits})
+            .returning(RATE_COUNTS.c.key, RATE_COUNTS.c.window_start, RATE_COUNTS.c.hits))
+
+
+@cache
+def _insert_new(dialect: str) -> Any:
+    """The responses' insert: an id stored meanwhile (by another worker) is skipped, and the ids stored returned."""
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(RESPONSES)
+    return insert.on_conflict_do_nothing().returning(RESPONSES.c.id)
 
 
 def _take_limits(connection: Connection, arrivals: Sequence[Arrival], nows: Sequence[dt.datetime]) -> dict[int, RateLimited]:
@@ -159,12 +185,8 @@ def _take_limits(connection: Connection, arrivals: Sequence[Arrival], nows: Sequ
             hits[(arrival.limit.key[:100], now - now % arrival.limit.window_s)].append(position)
     if not hits:
         return {}
-    table = RateCountRow.__table__
-    insert = _dialect(connection).insert(table)
     counted = {(key, start): total for key, start, total in connection.execute(
-        insert.on_conflict_do_update(index_elements=["key", "window_start"],
-                                     set_={"hits": table.c.hits + insert.excluded.hits})
-        .returning(table.c.key, table.c.window_start, table.c.hits),
+        _count_hits(connection.dialect.name),
         [dict(key=key, window_start=start, hits=len(positions))
          for (key, start), positions in sorted(hits.items())])}  # one order: no deadlock between workers
     if random.randrange(SWEEP_ONE_IN) == 0:
@@ -190,22 +212,19 @@ class _Facts:
         self.stored = _digests(connection, [str(a.submit.id) for a in arrivals])
         codes = {a.submit.campaign for a in arrivals}
         self.campaigns = {row["code"]: row for row in connection.execute(
-            select(CAMPAIGNS).where(CAMPAIGNS.c.code.in_(codes))).mappings()}
-        self.enterprises = dict(connection.execute(select(EnterpriseRow.id, EnterpriseRow.industry).where(
-            EnterpriseRow.id.in_({a.submit.enterprise for a in arrivals}))).all())
+            CAMPAIGNS_NAMED, {"ids": sorted(codes)}).mappings()}
+        self.enterprises = dict(connection.execute(
+            ENTERPRISES_NAMED, {"ids": sorted({a.submit.enterprise for a in arrivals})}).all())
         outlets = {a.submit.outlet for a in arrivals if a.submit.outlet is not None}
-        self.outlets = dict(connection.execute(select(OutletRow.id, OutletRow.enterprise_id).where(
-            OutletRow.id.in_(outlets))).all()) if outlets else {}
+        self.outlets = dict(connection.execute(OUTLETS_NAMED, {"ids": sorted(outlets)}).all()) if outlets else {}
         tokens = {token_sha256(a.submit.invitation) for a in arrivals if a.submit.invitation is not None}
-        query = select(INVITATIONS).where(INVITATIONS.c.token_sha256.in_(tokens)).order_by(INVITATIONS.c.token_sha256)
         self.invitations = {row["token_sha256"]: dict(row) for row in connection.execute(
-            query.with_for_update() if postgres else query).mappings()} if tokens else {}
+            INVITATIONS_LOCKED if postgres else INVITATIONS_NAMED, {"ids": sorted(tokens)}).mappings()} if tokens else {}
         # The quotas of every campaign named: locked (PostgreSQL; SQLite has one writer anyway), so that two workers'
         # groups cannot both take a cell's last place. Each quota's count of valid responses is read when first needed.
-        ids = [row["id"] for row in self.campaigns.values()]
-        query = select(QUOTAS).where(QUOTAS.c.campaign_id.in_(ids)).order_by(QUOTAS.c.id)
+        ids = sorted(row["id"] for row in self.campaigns.values())
         self.quotas: dict[int, list[dict]] = defaultdict(list)
-        for row in connection.execute(query.with_for_update() if postgres else query).mappings():
+        for row in connection.execute(QUOTAS_LOCKED if postgres else QUOTAS_OF, {"ids": ids}).mappings():
             self.quotas[row["campaign_id"]].append(dict(row))
         self.valid: dict[int, int] = {}
         self._neighbours: dict[tuple[int, dt.datetime], GroupNeighbours] = {}
@@ -350,9 +369,9 @@ def _insert(connection: Connection, rows: list[dict[str, Any]]) -> set[str]:
     """Insert the rows (in id order: two workers' groups lock the same ids in the same order); the ids stored."""
     if not rows:
         return set()
-    statement = _dialect(connection).insert(RESPONSES).on_conflict_do_nothing().returning(RESPONSES.c.id)
     # RETURNING, not rowcount: an id another transaction committed first is not returned
-    return set(connection.execute(statement, sorted(rows, key=lambda row: row["id"])).scalars())
+    return set(connection.execute(_insert_new(connection.dialect.name),
+                                  sorted(rows, key=lambda row: row["id"])).scalars())
 
 
 def _claim(connection: Connection, claims: list[tuple[str, str, dt.datetime]]) -> None:
@@ -366,8 +385,7 @@ def _claim(connection: Connection, claims: list[tuple[str, str, dt.datetime]]) -
 def _digests(connection: Connection, ids: Collection[str]) -> dict[str, str]:
     if not ids:
         return {}
-    return dict(connection.execute(select(ResponseRow.id, ResponseRow.content_sha256).where(
-        ResponseRow.id.in_(set(ids)))).all())
+    return dict(connection.execute(DIGESTS, {"ids": sorted(set(ids))}).all())
 
 
 def read_responses(connection: Connection, ids: Collection[str]) -> dict[str, Response]:

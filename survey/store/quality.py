@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, case, exists, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -29,6 +30,30 @@ _COLUMNS = (ResponseRow.id, ResponseRow.enterprise_id, ResponseRow.instrument_co
             ResponseRow.device_hash, ResponseRow.network_hash, ResponseRow.item_seconds)
 _NAMES = ("id", "enterprise", "instrument", "version", "is_test", "started_at", "submitted_at", "received_at",
           "device", "network", "item_seconds")
+
+
+@cache
+def _window_counts(windows: int) -> Any:
+    """For the networks `:hashes`, each (network, enterprise)'s count of the campaign's non-test responses received
+    in each of `windows` windows (after `:since_0` ... before `:now`), built once per number of windows. The campaign
+    and test conditions sit in the sums, not in WHERE: so the only index a query can use is the one on (hash,
+    received) (SQLite would otherwise walk the whole campaign by its index)."""
+    live = and_(ResponseRow.campaign_id == bindparam("campaign"), ResponseRow.is_test.is_(False))
+    sums = [func.sum(case((and_(live, ResponseRow.received_at > bindparam(f"since_{i}")), 1), else_=0))
+            for i in range(windows)]
+    return (select(ResponseRow.network_hash, ResponseRow.enterprise_id, *sums)
+            .where(ResponseRow.network_hash.in_(bindparam("hashes", expanding=True)),
+                   ResponseRow.received_at > bindparam("earliest"), ResponseRow.received_at < bindparam("now"))
+            .group_by(ResponseRow.network_hash, ResponseRow.enterprise_id))
+
+
+_NEAR = (*_COLUMNS, ResponseRow.campaign_id, ResponseRow.is_test)
+# a device's responses (a few) whenever; a network's at `now` only: each a search of its hash's index
+_DEVICE_ROWS = select(*_NEAR).where(ResponseRow.device_hash.in_(bindparam("hashes", expanding=True)),
+                                    ResponseRow.received_at <= bindparam("now"))
+_NETWORK_ROWS_AT = select(*_NEAR).where(ResponseRow.network_hash.in_(bindparam("hashes", expanding=True)),
+                                        ResponseRow.received_at == bindparam("now"))
+_FLAG_INSERT = ResponseFlagRow.__table__.insert()
 
 
 def standing_flag() -> Any:
@@ -110,7 +135,7 @@ def flags_for(neighbours: GroupNeighbours, values: Mapping[str, Any], instrument
 def flag_rows(connection: Connection, flags: Sequence[Flag], version: int, times: Mapping[str, dt.datetime]) -> None:
     """Store new responses' flags (one statement), each created at its response's received time."""
     if flags:
-        connection.execute(ResponseFlagRow.__table__.insert(), [
+        connection.execute(_FLAG_INSERT, [
             dict(response_id=flag.response, rule=flag.rule, rule_version=version, detail=flag.detail[:400],
                  overridden=False, override_reason=None, overridden_at=None, created_at=times[flag.response])
             for flag in flags])
@@ -133,35 +158,25 @@ class GroupNeighbours:
                           if rule.on_arrival and rule.name in ("duplicate_network", "velocity")})
         self._sinces = {now - dt.timedelta(seconds=w): i for i, w in enumerate(windows)}
         self._counts: dict[tuple[str, int], list[int]] = {}
-        # The campaign and test conditions sit in the sums and in Python, not in WHERE: so the only index a
-        # query can use is the one on the hash (SQLite would otherwise walk the whole campaign by its index).
-        live = and_(ResponseRow.campaign_id == campaign_id, ResponseRow.is_test.is_(False))
         if networks and windows:
-            sums = [func.sum(case((and_(live, ResponseRow.received_at > since), 1), else_=0)) for since in self._sinces]
-            for network, enterprise, *counts in connection.execute(
-                select(ResponseRow.network_hash, ResponseRow.enterprise_id, *sums)
-                .where(ResponseRow.network_hash.in_(set(networks)),
-                       ResponseRow.received_at > min(self._sinces), ResponseRow.received_at < now)
-                .group_by(ResponseRow.network_hash, ResponseRow.enterprise_id)
-            ):
+            parameters = {f"since_{i}": since for since, i in self._sinces.items()}
+            for network, enterprise, *counts in connection.execute(_window_counts(len(windows)), parameters | {
+                    "campaign": campaign_id, "hashes": sorted(networks), "earliest": min(self._sinces), "now": now}):
                 self._counts[(network, enterprise)] = [int(count or 0) for count in counts]
         self._first: dict[tuple[str, int], dict[str, Any]] = {}
         self._at_now: list[dict[str, Any]] = []  # received at exactly `now` (another worker's group, or a fixed time)
         seen: set[str] = set()
-        for column, hashes in ((ResponseRow.device_hash, devices), (ResponseRow.network_hash, networks)):
+        for query, hashes in ((_DEVICE_ROWS, devices), (_NETWORK_ROWS_AT, networks)):
             if not hashes:
                 continue
-            # a device's responses (a few) whenever; a network's at `now` only: each a search of its hash's index
-            moment = ResponseRow.received_at <= now if column is ResponseRow.device_hash else ResponseRow.received_at == now
-            for *row, campaign, test in connection.execute(select(*_COLUMNS, ResponseRow.campaign_id, ResponseRow.is_test)
-                                                           .where(column.in_(set(hashes)), moment)):
+            for *row, campaign, test in connection.execute(query, {"hashes": sorted(hashes), "now": now}):
                 found = dict(zip(_NAMES, row, strict=True))
                 if campaign != campaign_id or test or found["id"] in seen:
                     continue
                 if found["received_at"] == now or as_utc(found["received_at"]) == now:
                     seen.add(found["id"])
                     self._at_now.append(found)
-                elif column is ResponseRow.device_hash:
+                elif query is _DEVICE_ROWS:
                     key = (found["device"], found["enterprise"])
                     earliest = self._first.get(key)
                     if earliest is None or (as_utc(found["received_at"]), found["id"]) < (
