@@ -4,9 +4,11 @@
     .venv/bin/python bench/ingest.py --db sqlite --seconds 10 --workers 1
 
 For each database: a fresh database with one open campaign, then the service with SURVEY_BENCH_NOOP=1 (which compiles
-in POST /bench/noop: reads the body and answers 201, storing nothing). `wrk` (Debian's package) drives it with 64
-connections, first the no-op route (the baseline: the cost of HTTP, uvicorn and Litestar on this machine, in this run),
-then POST /api/responses (3 s of warm-up, PostgreSQL's ANALYZE, then the measured run), each request a valid
+in POST /bench/noop: reads the body and answers 201, storing nothing; and POST /bench/checks: a submission's decoding,
+origin and checks, answered with the response it would store, without the database). `wrk` (Debian's package) drives
+it with 64 connections, first the no-op route (the baseline: the cost of HTTP, uvicorn and Litestar on this machine, in
+this run), then the checks route (the ceiling: what the ratio would be if the group write cost nothing), then
+POST /api/responses (3 s of warm-up, PostgreSQL's ANALYZE, then the measured run), each request a valid
 response with its own UUID, from its own client address
 (X-Forwarded-For, which uvicorn honours from 127.0.0.1, so the per-network rate limit and the network quality rules see
 many respondents, as in service). Reported: accepted responses per second, p50 and p99 latency, and the ratios
@@ -131,6 +133,7 @@ def bench(kind: str, url: str, args: argparse.Namespace, work: Path) -> tuple[di
     with Service(url, work / f"service-{kind}.log", workers=args.workers, bench_noop="true") as service:
         run_wrk(service.base_url, "/bench/noop", body, 3, args.connections, args.threads, work)  # warm-up
         noop = run_wrk(service.base_url, "/bench/noop", body, args.seconds, args.connections, args.threads, work)
+        checks = run_wrk(service.base_url, "/bench/checks", body, args.seconds, args.connections, args.threads, work)
         warm = run_wrk(service.base_url, "/api/responses", body, 3, args.connections, args.threads, work)
         analyze(url)
         ingest = run_wrk(service.base_url, "/api/responses", body, args.seconds, args.connections, args.threads, work)
@@ -147,6 +150,7 @@ def bench(kind: str, url: str, args: argparse.Namespace, work: Path) -> tuple[di
     result = {
         "database": kind, "workers": args.workers, "connections": args.connections,
         "noop_per_s": noop["requests"] / noop["seconds"], "noop_p99_ms": noop["p99_us"] / 1000,
+        "checks_per_s": len(checks["acked"]) / checks["seconds"], "checks_p99_ms": checks["p99_us"] / 1000,
         "accepted_per_s": len(ingest["acked"]) / ingest["seconds"], "p50_ms": ingest["p50_us"] / 1000,
         "p99_ms": ingest["p99_us"] / 1000, "acknowledged": len(acked), "stored": len(stored),
         "stored_unacknowledged": unacked, "statuses": ingest["statuses"], "socket_errors": ingest["errors"],
@@ -184,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{result['accepted_per_s']:7.0f}/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms | "
                   f"ratio {ratio:.2f} (target >= {RATIO_TARGET:.2f}), p99/50 ms {p99_ratio:.2f} (target <= 1.00)"
                   f"{'  MISSED' if missed else ''}")
+            print(f"{'':<10} checks without the database {result['checks_per_s']:7.0f}/s (p99 {result['checks_p99_ms']:.1f} ms): "
+                  f"ratio {result['checks_per_s'] / result['noop_per_s']:.2f}, the ceiling of the ratio above")
             print(f"{'':<10} acknowledged {result['acknowledged']}, stored {result['stored']} "
                   f"(in flight at the stop: {result['stored_unacknowledged']}), statuses {result['statuses']}, "
                   f"socket errors {result['socket_errors']}: {'; '.join(problems) or 'every acknowledged response stored'}",

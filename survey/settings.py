@@ -39,7 +39,7 @@ class Settings(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     cors_origins: HostList = ""  # origins allowed to call the API from a browser (comma-separated); none by default
     submit_rate_per_minute: Annotated[int, Meta(ge=1, le=10**9)] = 600  # responses per client network, all workers
     login_rate_per_minute: Annotated[int, Meta(ge=1, le=10**9)] = 30  # sign-in attempts per client network
-    bench_noop: bool = False  # bench/ingest.py only: compiles in POST /bench/noop as the baseline route
+    bench_noop: bool = False  # bench/ingest.py only: compiles in POST /bench/noop and /bench/checks
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:

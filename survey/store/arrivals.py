@@ -355,6 +355,11 @@ def _values(arrival: Arrival, campaign: Mapping[str, Any], now: dt.datetime) -> 
     )
 
 
+def unstored_response(arrival: Arrival, now: dt.datetime) -> Response:
+    """The response an arrival would be stored as, its campaign not looked up (bench/ingest.py's ceiling)."""
+    return _response(_values(arrival, {"id": 0, "code": arrival.submit.campaign}, now), arrival.submit.campaign)
+
+
 def _response(values: Mapping[str, Any], campaign: str) -> Response:
     return Response(
         id=values["uuid"], instrument=values["instrument_code"], version=values["instrument_version"],

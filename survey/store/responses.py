@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from survey.errors import NotFound
+from survey.errors import InvalidInput, NotFound
 from survey.instruments.spec import Instrument
 from survey.quality.origin import Origin
 from survey.responses import Response, ResponseSubmit
-from survey.store.arrivals import Arrival, read_responses, store_arrivals
+from survey.store.arrivals import Arrival, read_responses, store_arrivals, unstored_response
 from survey.store.engine import Database
 from survey.store.limits import RateLimit
 from survey.store.tables import CampaignRow, ResponseRow
@@ -54,6 +54,17 @@ async def submit_response_async(
 ) -> tuple[Response, bool]:
     """submit_response() for a coroutine: the event loop serves other requests while the group commits."""
     return await db.grouped_item_async(store_arrivals, _arrival(instrument, submit, cities, channel, None, origin, limit))
+
+
+def checked_response(instrument: Instrument | None, submit: ResponseSubmit, *, cities: Collection[str],
+                     origin: Origin, limit: RateLimit | None) -> Response:
+    """bench/ingest.py's ceiling: `submit` checked as a submission is before its group write (InvalidInput for
+    what those checks find), and the response it would store; the database is not asked."""
+    arrival = _arrival(instrument, submit, cities, "api", None, origin, limit)
+    errors = arrival.answer_errors + arrival.later_errors + arrival.item_errors
+    if errors:
+        raise InvalidInput(errors)
+    return unstored_response(arrival, dt.datetime.now(dt.UTC))
 
 
 def _arrival(instrument: Instrument | None, submit: ResponseSubmit, cities: Collection[str], channel: str,
