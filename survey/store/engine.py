@@ -74,7 +74,7 @@ class Database:
         self._readers = sessionmaker(engine.execution_options(survey_read_only=True), expire_on_commit=False)
         self._writer = GroupWriter(self.transaction)
         path = engine.url.database if engine.dialect.name == "sqlite" else None
-        self._write_lock = WriteLock(f"{path}.write-lock") if path and path != ":memory:" and fcntl else None
+        self._write_lock = WriteLock(path) if path and path != ":memory:" and fcntl else None
 
     def grouped(self, work: Callable[[Session], T]) -> T:
         """`work(session)` in this process's group commit (survey.store.writer): it shares one transaction with the
@@ -122,27 +122,50 @@ class WriteLock:
     """The writers of every process of a SQLite database queue on a file lock beside it, each woken the moment the
     one before it is done. Without it they poll SQLite's own lock, sleeping 1, 2, 5, 10 ... 100 ms between tries
     (its busy handler): with two workers writing groups back to back, that sleep is most of a request's latency.
-    SQLite's lock stays the guard (BEGIN IMMEDIATE); this only orders the waiting. The kernel releases it when a
-    process dies."""
+    SQLite's lock stays the guard (BEGIN IMMEDIATE); this only orders the waiting. The kernel releases both files'
+    locks when a process dies.
 
-    def __init__(self, path: str) -> None:
-        self._path = path
+    A second file is the gate in front of the lock (a turnstile): a writer passes the gate, takes the lock, and only
+    then opens the gate behind it. So a writer that has just let go of the lock and wants it again finds the gate
+    held by the one already waiting for the lock, and goes after it. With the lock alone, the kernel wakes the waiter
+    but the writer that let go, still running, takes the lock back first: measured with two workers, one waited up to
+    130 ms for it while the other committed group after group."""
+
+    def __init__(self, database: str) -> None:
+        self._paths = (f"{database}.write-gate", f"{database}.write-lock")
         self._thread = threading.RLock()  # flock is per open file: the process's own threads queue here first
-        self._fd: int | None = None
+        self._fds: tuple[int, int] | None = None
+        self._depth = 0  # held by this thread already (a transaction inside one): the files are locked once
 
     @contextmanager
     def held(self) -> Iterator[None]:
         with self._thread:
-            if self._fd is None:
-                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            if self._fds is None:
+                gate, lock = (os.open(name, os.O_RDWR | os.O_CREAT, 0o600) for name in self._paths)
+                self._fds = (gate, lock)
+            gate, lock = self._fds
+            fcntl.flock(gate, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            finally:
+                fcntl.flock(gate, fcntl.LOCK_UN)
+            self._depth = 1
             try:
                 yield
             finally:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+                self._depth = 0
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def close(self) -> None:
         with self._thread:
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
+            if self._fds is not None:
+                for fd in self._fds:
+                    os.close(fd)
+                self._fds = None

@@ -393,5 +393,6 @@ class RateCountRow(Base):
     __tablename__ = "rate_count"
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
-    window_start: Mapped[int] = mapped_column(Integer, primary_key=True)  # Unix seconds, a multiple of the window
+    window_start: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)  # Unix seconds, a multiple of
+    # the window; indexed for the sweep of old windows (the key comes first in the primary key)
     hits: Mapped[int] = mapped_column(Integer)
