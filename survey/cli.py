@@ -117,6 +117,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from survey.api import create_app
+    from survey.api.app import served
 
     settings = _settings()
     changes = {key: value for key, value in (("host", args.host), ("port", args.port)) if value is not None}
@@ -135,7 +136,7 @@ def _serve(args: argparse.Namespace) -> int:
     settings = msgspec.structs.replace(settings, **changes)
     print(f"survey: serving on http://{settings.host}:{settings.port}/ (database {settings.database_url})", flush=True)
     if args.workers <= 1:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+        uvicorn.run(served(create_app(settings)), host=settings.host, port=settings.port, log_level="info")
         return 0
     # Each worker process builds its app from the environment: hand it the settings decided here.
     os.environ.update({"SURVEY_SECRET_KEY": settings.secret_key, "SURVEY_HOST": settings.host,
