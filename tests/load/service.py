@@ -111,6 +111,10 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+class PortTaken(RuntimeError):
+    """The port was taken between free_port() and the service binding it."""
+
+
 class Service:
     """`uvicorn --factory survey.api.app:app_from_env` in its own process group; kill9() ends every worker at once."""
 
@@ -118,12 +122,26 @@ class Service:
         self.url = url
         self.log = log
         self.workers = workers
+        self._fixed_port = port is not None
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.settings = settings
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> Service:
+        """Start and wait until it answers. A port found free can be taken by another process before uvicorn binds
+        it: then (the service ends at start saying so) it starts again on another, up to three times."""
+        for attempt in range(3):
+            try:
+                return self._start(timeout)
+            except PortTaken:
+                if self._fixed_port or attempt == 2:
+                    raise
+                self.port = free_port()
+                self.base_url = f"http://127.0.0.1:{self.port}"
+        raise AssertionError("unreachable")
+
+    def _start(self, timeout: float) -> Service:
         env = {key: value for key, value in os.environ.items() if not key.startswith("SURVEY_")}
         env.update({
             "SURVEY_DATABASE_URL": self.url, "SURVEY_SECRET_KEY": SECRET, "SURVEY_COOKIE_SECURE": "false",
@@ -131,6 +149,7 @@ class Service:
             "PYTHONPATH": str(ROOT),
         } | {f"SURVEY_{key.upper()}": value for key, value in self.settings.items()})
         with self.log.open("ab") as log:
+            logged = log.tell()  # what this start writes comes after
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", "--factory", "survey.api.app:app_from_env", "--host", "127.0.0.1",
                  "--port", str(self.port), "--workers", str(self.workers), "--no-access-log", "--log-level", "warning"],
@@ -138,6 +157,11 @@ class Service:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                with self.log.open("rb") as log:
+                    log.seek(logged)
+                    said = log.read().decode(errors="replace").lower()
+                if "address already in use" in said:
+                    raise PortTaken(self.port)
                 raise RuntimeError(f"the service ended at start (exit {self.process.returncode}); see {self.log}")
             try:
                 if httpx.get(f"{self.base_url}/api/industries", timeout=2).status_code == 200:
