@@ -141,6 +141,7 @@ def combined(runs: list[dict]) -> dict:
     p50s = sorted(run["p50_us"] for run in runs)
     return {"requests": sum(run["requests"] for run in runs), "seconds": sum(run["seconds"] for run in runs),
             "p50_us": p50s[len(p50s) // 2], "p99_us": max(run["p99_us"] for run in runs),
+            "p99s_ms": [round(run["p99_us"] / 1000) for run in runs],
             "errors": sum(run["errors"] for run in runs), "statuses": statuses,
             "acked": [key for run in runs for key in run["acked"]]}
 
@@ -175,7 +176,8 @@ def bench(kind: str, url: str, args: argparse.Namespace, work: Path) -> tuple[di
         "noop_per_s": noop["requests"] / noop["seconds"], "noop_p99_ms": noop["p99_us"] / 1000,
         "checks_per_s": len(checks["acked"]) / checks["seconds"], "checks_p99_ms": checks["p99_us"] / 1000,
         "accepted_per_s": len(ingest["acked"]) / ingest["seconds"], "p50_ms": ingest["p50_us"] / 1000,
-        "p99_ms": ingest["p99_us"] / 1000, "acknowledged": len(acked), "stored": len(stored),
+        "p99_ms": ingest["p99_us"] / 1000, "p99s_ms": ingest["p99s_ms"], "acknowledged": len(acked),
+        "stored": len(stored),
         "stored_unacknowledged": unacked, "statuses": ingest["statuses"], "socket_errors": ingest["errors"],
     }
     return result, problems
@@ -209,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
             failed |= missed or bool(problems)
             print(f"{kind:<10} {result['workers']} workers, {result['connections']} connections: "
                   f"no-op {result['noop_per_s']:7.0f}/s (p99 {result['noop_p99_ms']:.1f} ms) | accepted "
-                  f"{result['accepted_per_s']:7.0f}/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms | "
+                  f"{result['accepted_per_s']:7.0f}/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms "
+                  f"(slices {', '.join(map(str, result['p99s_ms']))}) | "
                   f"ratio {ratio:.2f} (target >= {RATIO_TARGET:.2f}), p99/50 ms {p99_ratio:.2f} (target <= 1.00)"
                   f"{'  MISSED' if missed else ''}")
             print(f"{'':<10} checks without the database {result['checks_per_s']:7.0f}/s (p99 {result['checks_p99_ms']:.1f} ms): "
