@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,14 +50,21 @@ def bearer(client: TestClient, username: str, password: str = PASSWORD) -> dict[
     return {"Authorization": f"Bearer {answer.json()['token']}"}
 
 
-@pytest.fixture
-def client(database_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(make_settings(database_url, tmp_path), migrate=True)) as client:
+@contextmanager
+def admin_client(database_url: str, tmp_path: Path, **changes) -> Iterator[TestClient]:
+    """A client of the app with these settings changed, its administrator signed in (ADMIN holds the headers)."""
+    with TestClient(create_app(make_settings(database_url, tmp_path, **changes), migrate=True)) as client:
         add_account(database_url, "admin", "admin")
         ADMIN.clear()
         ADMIN.update(bearer(client, "admin"))
         yield client
     ADMIN.clear()
+
+
+@pytest.fixture
+def client(database_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    with admin_client(database_url, tmp_path) as client:
+        yield client
 
 
 @pytest.fixture

@@ -11,18 +11,14 @@ from litestar.testing import TestClient
 
 from survey.api import create_app
 from survey.store.responses import count_responses
-from tests.api.conftest import ADMIN, add_account, bearer, make_settings, submission
+from tests.api.conftest import admin_client, make_settings, submission
 
 
 @pytest.fixture
 def client(database_url: str, tmp_path: Path) -> Iterator[TestClient]:
     """The conftest's client, with the benchmark's routes compiled in."""
-    with TestClient(create_app(make_settings(database_url, tmp_path, bench_noop=True), migrate=True)) as client:
-        add_account(database_url, "admin", "admin")
-        ADMIN.clear()
-        ADMIN.update(bearer(client, "admin"))
+    with admin_client(database_url, tmp_path, bench_noop=True) as client:
         yield client
-    ADMIN.clear()
 
 
 def _count(client: TestClient) -> int:
