@@ -89,4 +89,12 @@ def test_an_audit_made_offline_waits_on_the_device_and_reaches_the_server_when_t
     card.locator(".badge", has_text="已送达服务器").wait_for(timeout=30_000)
     assert "已送达服务器：1" in state.inner_text()
     shot(page, "sent")
-    assert [audit["assignment"] for audit in audits(service)] == [assignment["id"]]
+    page.evaluate("window.dispatchEvent(new Event('online'))")  # a second 'online' sends nothing again
+    page.wait_for_timeout(500)
+    stored = audits(service)
+    assert [audit["assignment"] for audit in stored] == [assignment["id"]]
+    answer = httpx.get(f"{service.base_url}/api/audits/{stored[0]['id']}", headers=service.admin_headers(), timeout=30)
+    items = answer.raise_for_status().json()["items"]
+    sampled = [item for item in items.values() if item["sample"] is not None]
+    assert sampled and all((item["sample"], item["conforming"], item["result"]) == (12, 11, None) for item in sampled)
+    assert all(item["result"] is not None for item in items.values() if item["sample"] is None), items
