@@ -357,7 +357,7 @@ def _values(arrival: Arrival, campaign: Mapping[str, Any], now: dt.datetime) -> 
 
 def unstored_response(arrival: Arrival, now: dt.datetime) -> Response:
     """The response an arrival would be stored as, its campaign not looked up (bench/ingest.py's ceiling)."""
-    return _response(_values(arrival, {"id": 0, "code": arrival.submit.campaign}, now), arrival.submit.campaign)
+    return _response(_values(arrival, {"id": 0}, now), arrival.submit.campaign)
 
 
 def _response(values: Mapping[str, Any], campaign: str) -> Response:

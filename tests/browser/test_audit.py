@@ -46,6 +46,9 @@ def audits(service: Service) -> list[dict]:
 def test_an_audit_made_offline_waits_on_the_device_and_reaches_the_server_when_the_network_returns(
     page: Page, context: BrowserContext, service: Service, shot: Callable, assignment: dict
 ):
+    problems: list[str] = []
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
     page.goto("/login?next=/audit")
     page.get_by_label("用户名").fill("browser-evaluator")
     page.get_by_label("密码").fill(PASSWORD)
@@ -57,6 +60,7 @@ def test_an_audit_made_offline_waits_on_the_device_and_reaches_the_server_when_t
     assert "在线" in state.inner_text()
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")  # the page is kept on the device from here on
     fits_phone(page)
+    assert problems == [], problems  # online: no failed request, no script error
     shot(page, "assignments")
 
     context.set_offline(True)
