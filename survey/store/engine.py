@@ -72,9 +72,9 @@ class Database:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._readers = sessionmaker(engine.execution_options(survey_read_only=True), expire_on_commit=False)
-        self._writer = GroupWriter(self.transaction)
         path = engine.url.database if engine.dialect.name == "sqlite" else None
         self._write_lock = WriteLock(path) if path and path != ":memory:" and fcntl else None
+        self._writer = GroupWriter(self.transaction, turn=self._locked)
 
     def grouped(self, work: Callable[[Session], T]) -> T:
         """`work(session)` in this process's group commit (survey.store.writer): it shares one transaction with the

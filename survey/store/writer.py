@@ -2,8 +2,9 @@
 
 Under load many requests wait for the database at once. Rather than each taking the write lock, writing and
 waiting for its own flush to disk (SQLite: one writer at a time, busy waits; PostgreSQL: a WAL flush per commit),
-each hands its write to this process's writer thread, which takes whatever is waiting (up to `max_group`) and
-commits it in one transaction. Each request is answered only after the commit of its group, so an acknowledged
+each hands its write to this process's writer thread, which takes whatever is waiting (up to `max_group`) once it
+is its turn (SQLite: once it holds the file lock, which another worker's writer may hold) and commits it in one
+transaction. Each request is answered only after the commit of its group, so an acknowledged
 write is a committed one, as before.
 
 A write is either a callable, run in a savepoint of its own (one that breaks a rule, InvalidInput, Conflict, ...,
@@ -22,6 +23,7 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
@@ -48,9 +50,11 @@ class _Entry:
 class GroupWriter:
     """A writer thread over `transaction` (Database.transaction), started on first use."""
 
-    def __init__(self, transaction: Callable, max_group: int = 256) -> None:
+    def __init__(self, transaction: Callable, max_group: int = 256,
+                 turn: Callable[[], AbstractContextManager] = nullcontext) -> None:
         self._transaction = transaction
         self._max_group = max_group
+        self._turn = turn
         self._queue: queue.SimpleQueue[_Entry | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -96,17 +100,20 @@ class GroupWriter:
             first = self._queue.get()
             if first is None:
                 return
-            group = [first]
-            while len(group) < self._max_group:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    self._queue.put(None)  # stop after this group
-                    break
-                group.append(item)
-            self._commit(group)
+            # The group is taken once it is this writer's turn (SQLite: the file lock, which another worker may hold
+            # for a while): what arrived during the wait goes into this group, not the next one.
+            with self._turn():
+                group = [first]
+                while len(group) < self._max_group:
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is None:
+                        self._queue.put(None)  # stop after this group
+                        break
+                    group.append(item)
+                self._commit(group)
 
     def _commit(self, group: list[_Entry], attempt: int = 1) -> None:
         outcomes: list[tuple[Future, object, BaseException | None]] = []

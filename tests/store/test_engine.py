@@ -64,3 +64,30 @@ def test_a_waiting_writer_goes_before_the_one_that_let_go_and_asks_again(tmp_pat
         busy.close()
         waiting.close()
     assert max(waited) <= 2, waited
+
+
+def test_a_databases_group_writer_takes_its_group_once_it_holds_the_file_lock(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from survey.store.engine import Database, make_engine
+
+    db = Database(make_engine(f"sqlite:///{tmp_path / 's.db'}"))
+    other = WriteLock(str(tmp_path / "s.db"))  # another worker's writer, in the middle of its group
+    sizes: list[int] = []
+
+    def batch(session, items):
+        sizes.append(len(items))
+        return list(items)
+
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            with other.held():
+                futures = [pool.submit(db.grouped_item, batch, n) for n in range(6)]
+                deadline = time.monotonic() + 10
+                while db._writer._queue.qsize() < 5 and time.monotonic() < deadline:  # one taken, five waiting
+                    time.sleep(0.01)
+            answers = [future.result(timeout=10) for future in futures]
+    finally:
+        other.close()
+        db.dispose()
+    assert sorted(answers) == list(range(6)) and sizes == [6]

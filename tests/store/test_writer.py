@@ -107,3 +107,35 @@ def test_a_coroutine_awaits_its_item_of_the_batch_and_a_request_gone_away_does_n
     answers = asyncio.run(main())
     writer.close()
     assert answers[:2] == [10, 20] and isinstance(answers[2], InvalidInput)
+
+
+def _sizes(sizes: list[int]):
+    def batch(session, items):
+        sizes.append(len(items))
+        return list(items)
+    return batch
+
+
+def test_the_group_is_taken_when_the_writer_gets_its_turn_so_what_came_meanwhile_joins_it(db):
+    """SQLite's writers wait for the file lock (their turn): the writes that queue up during that wait go into the
+    group that was waiting, not into a next one."""
+    from contextlib import contextmanager
+
+    asked, go = threading.Event(), threading.Event()
+
+    @contextmanager
+    def turn():
+        asked.set()
+        assert go.wait(10)
+        yield
+
+    sizes: list[int] = []
+    writer = GroupWriter(db.transaction, turn=turn)
+    batch = _sizes(sizes)
+    futures = [writer.submit(batch, 0)]
+    assert asked.wait(10)  # the writer holds the first write and waits for its turn
+    futures += [writer.submit(batch, n) for n in range(1, 5)]
+    go.set()
+    answers = [future.result(timeout=10) for future in futures]
+    writer.close()
+    assert answers == [0, 1, 2, 3, 4] and sizes == [5]
