@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta, Struct
 
-from survey.instruments.spec import Instrument, ScaleItem
+from survey.instruments.spec import Instrument
 from survey.registry import CampaignCode, CityCode
 
 AnswerValue = Annotated[int, Meta(ge=-1000, le=1000)] | Annotated[str, Meta(max_length=40)] | bool | None
@@ -74,8 +74,7 @@ def content_sha256(submit: ResponseSubmit) -> str:
 
 def encode_item_values(instrument: Instrument, answers: dict[str, object]) -> bytes:
     """The scale answers in instrument order, one byte each, MISSING where absent or not applicable."""
-    return bytes(MISSING if (value := answers.get(item.code)) is None else int(value)
-                 for item in instrument.items() if type(item) is ScaleItem)
+    return bytes(MISSING if (value := answers.get(code)) is None else int(value) for code in instrument.scale_codes())
 
 
 def china_day(moment: dt.datetime) -> dt.date:

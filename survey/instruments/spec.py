@@ -107,6 +107,31 @@ class Instrument(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, 
     def _items(self) -> tuple[Item, ...]:
         return tuple(item for section in self.sections for item in section.items)
 
+    def scale_codes(self) -> tuple[str, ...]:
+        """The codes of its scale items in order: the order of a stored response's item values."""
+        return self._scale_codes
+
+    @functools.cached_property
+    def _scale_codes(self) -> tuple[str, ...]:
+        return tuple(item.code for item in self.items() if isinstance(item, ScaleItem))
+
+    def scale_blocks(self) -> tuple[tuple[str, ...], ...]:
+        """The codes of the scale items of each section that has any."""
+        return self._scale_blocks
+
+    @functools.cached_property
+    def _scale_blocks(self) -> tuple[tuple[str, ...], ...]:
+        sections = (tuple(i.code for i in s.items if isinstance(i, ScaleItem)) for s in self.sections)
+        return tuple(s for s in sections if s)
+
+    def scale_top(self) -> int:
+        """The top of its scales (10 when it has none)."""
+        return self._scale_top
+
+    @functools.cached_property
+    def _scale_top(self) -> int:
+        return max((i.high for i in self.items() if isinstance(i, ScaleItem)), default=10)
+
 
 def encode_canonical(instrument: Instrument) -> bytes:
     """Canonical JSON bytes of an instrument (sorted keys), the input of its content hash."""

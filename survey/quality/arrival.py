@@ -65,14 +65,33 @@ class Earlier:
         return [_seconds(row) for row in self._all]
 
 
-def arrival_flags(new: Row, earlier: Neighbours, scale: Mapping[str, float | None], rule_set: QualityRuleSet,
-                  context: Layout) -> list[Flag]:
-    """The flags the rule set's arrival rules raise on `new`, sorted (as evaluate() sorts them)."""
+# The rules that read the response alone (its answers, times and instrument; not the campaign's dates, not other
+# responses): a submission runs them before its write transaction (own_flags), the others inside it.
+OWN = frozenset({"straight_lining", "item_speed"})
+
+
+def own_flags(new: Row, scale: Mapping[str, float | None], rule_set: QualityRuleSet, context: Layout) -> list[Flag]:
+    """The flags the rule set's OWN arrival rules raise on `new` (`context`: only its blocks and tops are read)."""
     if new["is_test"]:
         return []
-    flags: list[Flag] = []
+    flags = []
     for rule in rule_set.rules:
-        if not rule.on_arrival or rule.name == "approve_everything":
+        if rule.on_arrival and rule.name in OWN:
+            detail = _RULES[rule.name](new, None, scale, rule, context)
+            if detail is not None:
+                flags.append(Flag(response=str(new["id"]), rule=rule.name, detail=detail))
+    return flags
+
+
+def arrival_flags(new: Row, earlier: Neighbours, scale: Mapping[str, float | None], rule_set: QualityRuleSet,
+                  context: Layout, own: list[Flag] | None = None) -> list[Flag]:
+    """The flags the rule set's arrival rules raise on `new`, sorted (as evaluate() sorts them); `own`: the flags of
+    the OWN rules, when own_flags() gave them already."""
+    if new["is_test"]:
+        return []
+    flags: list[Flag] = [] if own is None else list(own)
+    for rule in rule_set.rules:
+        if not rule.on_arrival or rule.name == "approve_everything" or (own is not None and rule.name in OWN):
             continue
         detail = _RULES[rule.name](new, earlier, scale, rule, context)
         if detail is not None:

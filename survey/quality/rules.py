@@ -44,7 +44,7 @@ import msgspec
 import numpy as np
 import pandas as pd
 
-from survey.instruments.spec import Instrument, ScaleItem
+from survey.instruments.spec import Instrument
 from survey.responses import CHINA
 
 RuleName = Literal["speeder", "item_speed", "straight_lining", "duplicate_device", "duplicate_network", "velocity",
@@ -105,11 +105,8 @@ class Layout(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def layout(opens_on: dt.date, closes_on: dt.date, instruments: Collection[Instrument]) -> Layout:
-    blocks, top = {}, {}
-    for instrument in instruments:
-        sections = tuple(tuple(i.code for i in s.items if isinstance(i, ScaleItem)) for s in instrument.sections)
-        blocks[instrument.code] = tuple(s for s in sections if s)
-        top[instrument.code] = max((i.high for i in instrument.items() if isinstance(i, ScaleItem)), default=10)
+    blocks = {instrument.code: instrument.scale_blocks() for instrument in instruments}
+    top = {instrument.code: instrument.scale_top() for instrument in instruments}
     return Layout(opens_on=opens_on, closes_on=closes_on, blocks=blocks, top=top)
 
 

@@ -30,7 +30,7 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL") -> Engine:
     """An engine for `url`; a SQLite file's folder is created and its pragmas set on every connection."""
     # JSON columns (answers, item times) written and read with msgspec: the standard library's encoder was a tenth of
     # the cost of storing a group of submissions. Same JSON values; the text is compact and keeps non-ASCII as UTF-8.
-    codec = {"json_serializer": _json_text, "json_deserializer": msgspec.json.decode}
+    codec = {"json_serializer": json_text, "json_deserializer": msgspec.json.decode}
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **codec)
     path = url.split(":///", 1)[-1]
@@ -61,7 +61,8 @@ def make_engine(url: str, *, sqlite_synchronous: str = "FULL") -> Engine:
     return engine
 
 
-def _json_text(value: Any) -> str:
+def json_text(value: Any) -> str:
+    """JSON text as the engines write a JSON column (compact, non-ASCII kept as UTF-8)."""
     return msgspec.json.encode(value).decode()
 
 

@@ -120,16 +120,15 @@ def arrival_row(values: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
-def flags_for(neighbours: GroupNeighbours, values: Mapping[str, Any], instrument: Instrument,
-              campaign: Mapping[str, Any], rule_set: QualityRuleSet = QUALITY) -> list[Flag]:
-    """The cheap rules' flags on a response being stored (`values`: its row; `campaign`: its campaign's row)."""
-    if values["is_test"]:
+def flags_for(neighbours: GroupNeighbours, new: Mapping[str, Any], scale: Mapping[str, float | None],
+              instrument: Instrument, campaign: Mapping[str, Any], rule_set: QualityRuleSet = QUALITY,
+              own: list[Flag] | None = None) -> list[Flag]:
+    """The cheap rules' flags on a response being stored (`new`: arrival_row of it; `scale`: its scale answers by
+    code; `campaign`: its campaign's row; `own`: the OWN rules' flags, when the submission ran them already)."""
+    if new["is_test"]:
         return []
-    new = arrival_row(values)
-    codes, context = neighbours.layout(instrument, campaign)
-    scale = {code: None if byte == MISSING else float(byte) for code, byte in zip(codes, values["item_values"],
-                                                                                   strict=True)}
-    return arrival_flags(new, neighbours.of(new), scale, rule_set, context)  # the frame's rules, without the frame
+    context = neighbours.layout(instrument, campaign)
+    return arrival_flags(new, neighbours.of(new), scale, rule_set, context, own)  # the frame's rules, without the frame
 
 
 def flag_rows(connection: Connection, flags: Sequence[Flag], version: int, times: Mapping[str, dt.datetime]) -> None:
@@ -189,7 +188,7 @@ class GroupNeighbours:
         self._pairs: Counter = Counter()
         self._devices: dict[tuple[str, int], dict[str, Any]] = {}
         self._other: list[dict[str, Any]] = []  # the group's rows received at another moment: scanned
-        self._layouts: dict[tuple[str, int], tuple[list[str], Layout]] = {}
+        self._layouts: dict[tuple[str, int], Layout] = {}
 
     def add(self, row: Mapping[str, Any]) -> None:
         """A response of the group accepted before the ones still to come (arrival_row of it)."""
@@ -208,12 +207,11 @@ class GroupNeighbours:
     def of(self, new: Mapping[str, Any]) -> Neighbours:
         return _Neighbours(self, new)
 
-    def layout(self, instrument: Instrument, campaign: Mapping[str, Any]) -> tuple[list[str], Layout]:
-        """The instrument's scale item codes and the rules' layout of it in the campaign (once per group)."""
+    def layout(self, instrument: Instrument, campaign: Mapping[str, Any]) -> Layout:
+        """The rules' layout of the instrument in the campaign (once per group)."""
         key = (instrument.code, instrument.version)
         if key not in self._layouts:
-            self._layouts[key] = ([item.code for item in instrument.items() if isinstance(item, ScaleItem)],
-                                  layout(campaign["opens_on"], campaign["closes_on"], [instrument]))
+            self._layouts[key] = layout(campaign["opens_on"], campaign["closes_on"], [instrument])
         return self._layouts[key]
 
 

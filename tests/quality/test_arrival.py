@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from survey.quality.arrival import Earlier, arrival_flags
+from survey.quality.arrival import OWN, Earlier, arrival_flags, own_flags
 from survey.quality.rules import QUALITY, Layout, QualityRule, QualityRuleSet, evaluate
 
 T0 = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
@@ -82,6 +82,18 @@ def test_the_arrival_rules_agree_with_the_frame(rule_set, case):
     new, scale, earlier = case
     earlier = [row for row in earlier if row["id"] != new["id"]]
     assert arrival_flags(new, Earlier(new, earlier), scale, rule_set, CONTEXT) == frame_flags(new, scale, earlier, rule_set)
+
+
+@pytest.mark.parametrize("rule_set", [QUALITY, TIGHT, WITH_SPEEDER], ids=lambda r: r.name)
+@settings(max_examples=100, deadline=None)
+@given(case=arrivals())
+def test_the_rules_a_submission_runs_before_its_write_give_the_same_flags(rule_set, case):
+    new, scale, earlier = case
+    earlier = [row for row in earlier if row["id"] != new["id"]]
+    own = own_flags(new, scale, rule_set, CONTEXT)
+    assert {flag.rule for flag in own} <= OWN
+    assert arrival_flags(new, Earlier(new, earlier), scale, rule_set, CONTEXT, own) == arrival_flags(
+        new, Earlier(new, earlier), scale, rule_set, CONTEXT)
 
 
 def test_a_straight_liner_from_a_busy_network_gets_each_flag_by_name():
