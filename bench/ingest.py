@@ -15,6 +15,8 @@ POST /api/responses, each request a valid response with its own UUID, from its o
 many respondents, as in service). Reported: accepted responses per second, p50 and p99 latency, and the ratios
   accepted/s over the no-op's requests/s   (target at least 0.50)
   p99 over 50 ms                           (target at most 1.00; p99 is the highest slice's)
+Where /proc/stat tells, each route's machine CPU per request (the service, wrk and the database together) and the
+cores busy: once the machine is saturated, the ratio is the no-op's cost over the route's.
 Then the database is checked: every acknowledged response (201) is stored with the content sent; rows stored but not
 acknowledged can only be requests in flight when a wrk slice stopped (at most one per connection and slice); SQLite's
 integrity check.
@@ -131,10 +133,23 @@ def analyze(url: str) -> None:
 ROUTES = ("/bench/noop", "/bench/checks", "/api/responses")
 
 
+def machine_busy() -> float | None:
+    """Seconds of CPU this machine spent busy so far, all cores and processes (Linux: /proc/stat), or None. Per
+    request, it tells what a route costs the machine, the service, wrk and PostgreSQL together: the ratio is the
+    no-op's cost over the route's once the machine is saturated; a route that leaves cores idle waits on something."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(field) for field in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and I/O wait
+
+
 def combined(runs: list[dict]) -> dict:
     """The slices of one route as one run: requests, seconds, statuses and acknowledged ids summed; p50 the median
     of the slices' and p99 the highest slice's (wrk gives percentiles, not its histogram)."""
     statuses: dict[str, int] = {}
+    busy = [run["busy_s"] for run in runs if run.get("busy_s") is not None]
     for run in runs:
         for status, count in run["statuses"].items():
             statuses[status] = statuses.get(status, 0) + count
@@ -143,6 +158,7 @@ def combined(runs: list[dict]) -> dict:
             "p50_us": p50s[len(p50s) // 2], "p99_us": max(run["p99_us"] for run in runs),
             "p99s_ms": [round(run["p99_us"] / 1000) for run in runs],
             "errors": sum(run["errors"] for run in runs), "statuses": statuses,
+            "busy_s": sum(busy) if len(busy) == len(runs) else None,
             "acked": [key for run in runs for key in run["acked"]]}
 
 
@@ -158,8 +174,12 @@ def bench(kind: str, url: str, args: argparse.Namespace, work: Path) -> tuple[di
         # of the host), and each route should see the same drift.
         for _ in range(args.rounds):
             for path in ROUTES:
-                rounds[path].append(run_wrk(service.base_url, path, body, max(1, args.seconds // args.rounds),
-                                            args.connections, args.threads, work))
+                before = machine_busy()
+                run = run_wrk(service.base_url, path, body, max(1, args.seconds // args.rounds), args.connections,
+                              args.threads, work)
+                after = machine_busy()
+                run["busy_s"] = None if before is None or after is None else after - before
+                rounds[path].append(run)
     noop, checks, ingest = (combined(rounds[path]) for path in ROUTES)
     stored = stored_rows(url)
     acked = set(ingest["acked"]) | set(warm["acked"])
@@ -179,8 +199,16 @@ def bench(kind: str, url: str, args: argparse.Namespace, work: Path) -> tuple[di
         "p99_ms": ingest["p99_us"] / 1000, "p99s_ms": ingest["p99s_ms"], "acknowledged": len(acked),
         "stored": len(stored),
         "stored_unacknowledged": unacked, "statuses": ingest["statuses"], "socket_errors": ingest["errors"],
+        "machine": {path: _machine(run) for path, run in zip(ROUTES, (noop, checks, ingest), strict=True)},
     }
     return result, problems
+
+
+def _machine(run: dict) -> tuple[float, float] | None:
+    """(machine CPU ms per request, cores busy on average) over a route's slices, where /proc/stat tells."""
+    if run["busy_s"] is None or not run["requests"]:
+        return None
+    return 1000 * run["busy_s"] / run["requests"], run["busy_s"] / run["seconds"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -217,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"{'  MISSED' if missed else ''}")
             print(f"{'':<10} checks without the database {result['checks_per_s']:7.0f}/s (p99 {result['checks_p99_ms']:.1f} ms): "
                   f"ratio {result['checks_per_s'] / result['noop_per_s']:.2f}, the ceiling of the ratio above")
+            if all(result["machine"].values()):
+                print(f"{'':<10} machine CPU per request (service, wrk and database): " + ", ".join(
+                    f"{path} {ms:.2f} ms ({cores:.2f} cores busy)" for path, (ms, cores) in result["machine"].items()))
             print(f"{'':<10} acknowledged {result['acknowledged']}, stored {result['stored']} "
                   f"(in flight at the stop: {result['stored_unacknowledged']}), statuses {result['statuses']}, "
                   f"socket errors {result['socket_errors']}: {'; '.join(problems) or 'every acknowledged response stored'}",
