@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import sqlite3
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Connection, DateTime, bindparam, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -36,7 +35,7 @@ from survey.quality.origin import Origin
 from survey.quality.arrival import own_flags
 from survey.quality.rules import QUALITY, Flag, Layout, QualityRuleSet
 from survey.responses import MISSING, Response, ResponseSubmit, china_day, content_sha256, encode_item_values
-from survey.store.engine import json_text
+from survey.store.driver import driver_insert
 from survey.store.limits import SWEEP_ONE_IN, RateLimit
 from survey.store.quality import GroupNeighbours, arrival_row, flag_rows, flags_for
 from survey.store.quotas import full_message, valid_count
@@ -396,50 +395,11 @@ def _insert(connection: Connection, rows: list[dict[str, Any]]) -> set[str]:
     """Insert the rows (in id order: two workers' groups lock the same ids in the same order); the ids stored."""
     if not rows:
         return set()
-    if connection.dialect.name == "sqlite" and _sqlite_insert(connection, rows):
+    if connection.dialect.name == "sqlite" and driver_insert(connection, RESPONSES, rows):
         return {row["id"] for row in rows}
     # RETURNING, not rowcount: an id another transaction committed first is not returned
     return set(connection.execute(_insert_new(connection.dialect.name),
                                   sorted(rows, key=lambda row: row["id"])).scalars())
-
-
-def _sqlite_value(column: Any) -> Any:
-    """How SQLAlchemy's SQLite dialect writes a value of the column: JSON as text, times as UTC text, booleans 0/1."""
-    if isinstance(column.type, JSON):
-        return json_text  # None too: SQLAlchemy's JSON writes it as JSON null, not SQL NULL
-    if isinstance(column.type, DateTime):
-        return lambda value: None if value is None else _sqlite_time(value)
-    if isinstance(column.type, Boolean):
-        return lambda value: None if value is None else int(value)
-    return None
-
-
-# Every column of the table: a column added later is written too, or the insert fails loudly (KeyError).
-_SQLITE_COLUMNS = [(column.name, _sqlite_value(column)) for column in RESPONSES.columns]
-_SQLITE_INSERT = (f"INSERT INTO response ({', '.join(name for name, _ in _SQLITE_COLUMNS)}) "
-                  f"VALUES ({', '.join('?' for _ in _SQLITE_COLUMNS)})")
-
-
-def _sqlite_insert(connection: Connection, rows: list[dict[str, Any]]) -> bool:
-    """SQLite: insert the rows through the driver, without SQLAlchemy's work per row and column (a fifth of the group
-    write's). No other writer runs inside this transaction (BEGIN IMMEDIATE) and the ids were looked up in it, so
-    every row goes in; should one be there after all, nothing is inserted and False returned (then the general insert)."""
-    raw = connection.connection.driver_connection
-    raw.execute("SAVEPOINT response_insert")
-    try:
-        raw.executemany(_SQLITE_INSERT, [tuple(row[name] if write is None else write(row[name])
-                                               for name, write in _SQLITE_COLUMNS) for row in rows])
-    except sqlite3.IntegrityError:
-        raw.execute("ROLLBACK TO response_insert")
-        return False
-    finally:
-        raw.execute("RELEASE response_insert")
-    return True
-
-
-def _sqlite_time(moment: dt.datetime) -> str:
-    """A UTC time as SQLAlchemy's SQLite DATETIME stores it."""
-    return moment.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _claim(connection: Connection, claims: list[tuple[str, str, dt.datetime]]) -> None:

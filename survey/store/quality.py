@@ -20,6 +20,7 @@ from survey.quality.arrival import Earlier, Neighbours, arrival_flags, arrived_b
 from survey.quality.flags import AUTO_OVERRIDE, QualityCheck, ResponseFlag, RuleCount
 from survey.quality.rules import QUALITY, Flag, Layout, QualityRuleSet, evaluate, layout
 from survey.responses import MISSING
+from survey.store.driver import driver_insert
 from survey.store.engine import Database
 from survey.store.tables import CampaignRow, ResponseFlagRow, ResponseRow
 
@@ -134,10 +135,11 @@ def flags_for(neighbours: GroupNeighbours, new: Mapping[str, Any], scale: Mappin
 def flag_rows(connection: Connection, flags: Sequence[Flag], version: int, times: Mapping[str, dt.datetime]) -> None:
     """Store new responses' flags (one statement), each created at its response's received time."""
     if flags:
-        connection.execute(_FLAG_INSERT, [
-            dict(response_id=flag.response, rule=flag.rule, rule_version=version, detail=flag.detail[:400],
-                 overridden=False, override_reason=None, overridden_at=None, created_at=times[flag.response])
-            for flag in flags])
+        rows = [dict(response_id=flag.response, rule=flag.rule, rule_version=version, detail=flag.detail[:400],
+                     overridden=False, override_reason=None, overridden_at=None, created_at=times[flag.response])
+                for flag in flags]
+        if connection.dialect.name != "sqlite" or not driver_insert(connection, ResponseFlagRow.__table__, rows):
+            connection.execute(_FLAG_INSERT, rows)
 
 
 class GroupNeighbours:
@@ -162,6 +164,11 @@ class GroupNeighbours:
             for network, enterprise, *counts in connection.execute(_window_counts(len(windows)), parameters | {
                     "campaign": campaign_id, "hashes": sorted(networks), "earliest": min(self._sinces), "now": now}):
                 self._counts[(network, enterprise)] = [int(count or 0) for count in counts]
+        self._network_counts: dict[str, list[int]] = {}  # the same, summed over the enterprises
+        for (network, _), counts in self._counts.items():
+            summed = self._network_counts.setdefault(network, [0] * len(counts))
+            for position, count in enumerate(counts):
+                summed[position] += count
         self._first: dict[tuple[str, int], dict[str, Any]] = {}
         self._at_now: list[dict[str, Any]] = []  # received at exactly `now` (another worker's group, or a fixed time)
         seen: set[str] = set()
@@ -236,7 +243,7 @@ class _Neighbours:
             stored = group._counts.get((new["network"], new["enterprise"]), [0] * len(group._sinces))[position]
             own = group._pairs[(new["network"], new["enterprise"])]
         else:
-            stored = sum(counts[position] for (network, _), counts in group._counts.items() if network == new["network"])
+            stored = group._network_counts.get(new["network"], [0] * len(group._sinces))[position]
             own = group._networks[new["network"]]
         return stored + (own if group._now > since else 0) + self._near.count(keys, since)
 

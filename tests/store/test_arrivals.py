@@ -122,28 +122,3 @@ def test_a_group_is_decided_as_its_submissions_one_by_one_in_id_order(db, world)
     assert rules == {"duplicate_network", "velocity", "duplicate_device", "straight_lining"}
     assert count_responses(db, "wave-g") == count_responses(db, "wave-s") == kinds.count("stored")
 
-
-def test_sqlite_stores_a_group_through_the_driver_exactly_as_sqlalchemy_would(db, world):
-    """SQLite's group insert bypasses SQLAlchemy's processing of each value: the stored text must be the same."""
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("the driver insert is SQLite's; PostgreSQL inserts through SQLAlchemy")
-    from sqlalchemy import select
-
-    from survey.store.tables import ResponseRow
-
-    instrument, enterprises = world
-    plan = [(1, enterprises[0], "n1", "d1", False, False, 300, False), (2, enterprises[0], None, None, True, True, 60, False)]
-    with db.transaction() as session:
-        assert all(isinstance(o, tuple) and o[1] for o in store_arrivals(session, _arrivals(plan, instrument, "wave-g", 7)))
-    table = ResponseRow.__table__
-    with db.transaction() as session:
-        rows = [dict(row) for row in session.execute(select(table).order_by(table.c.id)).mappings()]
-        copies = [row | {"id": row["id"].replace("-0000-4000-", "-0000-4fff-")} for row in rows]
-        session.execute(table.insert(), copies)  # the same values, through SQLAlchemy
-        names = [column.name for column in table.columns]
-        raw = session.connection().exec_driver_sql(f"SELECT {', '.join(names)} FROM response ORDER BY id").all()
-    ours = [dict(zip(names, row)) | {"id": None} for row in raw if "-4000-" in row[0]]
-    theirs = [dict(zip(names, row)) | {"id": None} for row in raw if "-4fff-" in row[0]]
-    assert [{k: (v, b[k]) for k, v in a.items() if v != b[k]} for a, b in zip(ours, theirs)] == [{}, {}]
-    assert ours == theirs and ours[0]["received_at"] == "2026-11-20 04:00:00.000000"
-    assert ours[1]["is_test"] == 1 and ours[1]["device_hash"] is None
