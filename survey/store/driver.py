@@ -12,6 +12,7 @@ import datetime as dt
 import sqlite3
 from collections.abc import Callable, Sequence
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Connection, DateTime, Table
@@ -23,12 +24,17 @@ def driver_insert(connection: Connection, table: Table, rows: Sequence[dict[str,
     """SQLite: insert the rows (each a value for every column of the table) in the connection's transaction. A row
     whose key is there already inserts nothing of them and returns False (the caller then decides with ON CONFLICT);
     True once every row is in."""
-    sql, columns = _statement(table)
+    sql, values, converted = _statement(table)
+    params = []
+    for row in rows:
+        param = list(values(row))
+        for position, write in converted:
+            param[position] = write(param[position])
+        params.append(param)
     raw = connection.connection.driver_connection
     raw.execute("SAVEPOINT driver_insert")
     try:
-        raw.executemany(sql, [tuple(row[name] if write is None else write(row[name]) for name, write in columns)
-                              for row in rows])
+        raw.executemany(sql, params)
     except sqlite3.IntegrityError:
         raw.execute("ROLLBACK TO driver_insert")
         return False
@@ -38,11 +44,14 @@ def driver_insert(connection: Connection, table: Table, rows: Sequence[dict[str,
 
 
 @cache
-def _statement(table: Table) -> tuple[str, list[tuple[str, Callable[[Any], Any] | None]]]:
-    # Every column of the table: a column added later is written too, or the insert fails loudly (KeyError).
-    columns = [(column.name, _writer(column)) for column in table.columns]
-    names, marks = ", ".join(name for name, _ in columns), ", ".join("?" for _ in columns)
-    return f"INSERT INTO {table.name} ({names}) VALUES ({marks})", columns
+def _statement(table: Table) -> tuple[str, Callable[[dict], tuple], list[tuple[int, Callable[[Any], Any]]]]:
+    """The insert, the row's values in column order, and the positions to convert with how. Every column of the
+    table: a column added later is written too, or the insert fails loudly (KeyError)."""
+    names = [column.name for column in table.columns]
+    converted = [(position, write) for position, column in enumerate(table.columns)
+                 if (write := _writer(column)) is not None]
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
+    return sql, itemgetter(*names), converted
 
 
 def _writer(column: Any) -> Callable[[Any], Any] | None:
