@@ -116,6 +116,7 @@ def _serve(args: argparse.Namespace) -> int:
     import msgspec
     import uvicorn
 
+    from survey import workers
     from survey.api import create_app
     from survey.api.app import served
 
@@ -142,8 +143,10 @@ def _serve(args: argparse.Namespace) -> int:
     os.environ.update({"SURVEY_SECRET_KEY": settings.secret_key, "SURVEY_HOST": settings.host,
                        "SURVEY_PORT": str(settings.port), "SURVEY_COOKIE_SECURE": str(settings.cookie_secure).lower(),
                        "SURVEY_ALLOWED_HOSTS": settings.allowed_hosts})
-    uvicorn.run("survey.api.app:app_from_env", factory=True, workers=args.workers, host=settings.host,
-                port=settings.port, log_level="info")
+    if workers.balances():  # a listening socket per worker: the kernel spreads the connections (survey/workers.py)
+        return workers.serve_workers(settings.host, settings.port, args.workers)
+    uvicorn.run(workers.APP, factory=True, workers=args.workers, host=settings.host, port=settings.port,
+                log_level="info")
     return 0
 
 

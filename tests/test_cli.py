@@ -46,3 +46,17 @@ def test_the_embedded_default_keeps_its_generated_secret_key(tmp_path):
     assert cli._kept_secret_key(settings) == key  # a restart hashes devices and networks the same way
     path.write_text("short\n")  # a damaged file is replaced, never used as a weak key
     assert cli._kept_secret_key(settings) not in (key, "short")
+
+
+def test_serve_with_workers_gives_each_a_socket_of_its_own_where_that_spreads_connections(tmp_path, monkeypatch):
+    from survey import workers
+
+    called = []
+    monkeypatch.setenv("SURVEY_DATABASE_URL", f"sqlite:///{tmp_path}/survey.db")
+    monkeypatch.setenv("SURVEY_SECRET_KEY", "a-secret-key-for-the-test-0123456789")
+    monkeypatch.setattr(workers, "serve_workers", lambda host, port, count: called.append((host, port, count)) or 0)
+    monkeypatch.setattr(workers, "balances", lambda: True)
+    for key in ("SURVEY_HOST", "SURVEY_PORT", "SURVEY_ALLOWED_HOSTS", "SURVEY_COOKIE_SECURE"):
+        monkeypatch.delenv(key, raising=False)  # the command sets them for its workers
+    assert cli.main(["serve", "--workers", "3", "--port", "8123", "--no-demo"]) == 0
+    assert called == [("127.0.0.1", 8123, 3)]

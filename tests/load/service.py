@@ -116,7 +116,8 @@ class PortTaken(RuntimeError):
 
 
 class Service:
-    """`uvicorn --factory survey.api.app:app_from_env` in its own process group; kill9() ends every worker at once."""
+    """`survey serve --workers N`'s worker processes (survey.workers: a listening socket each) in their own process
+    group; kill9() ends the supervisor and every worker at once."""
 
     def __init__(self, url: str, log: Path, *, workers: int = 2, port: int | None = None, **settings: str) -> None:
         self.url = url
@@ -151,8 +152,8 @@ class Service:
         with self.log.open("ab") as log:
             logged = log.tell()  # what this start writes comes after
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "--factory", "survey.api.app:app_from_env", "--host", "127.0.0.1",
-                 "--port", str(self.port), "--workers", str(self.workers), "--no-access-log", "--log-level", "warning"],
+                [sys.executable, "-m", "survey.workers", "--host", "127.0.0.1", "--port", str(self.port),
+                 "--workers", str(self.workers), "--no-access-log", "--log-level", "warning"],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
