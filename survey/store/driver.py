@@ -21,9 +21,11 @@ from survey.store.engine import json_text
 
 
 def driver_insert(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> bool:
-    """SQLite: insert the rows (each a value for every column of the table) in the connection's transaction. A row
-    whose key is there already inserts nothing of them and returns False (the caller then decides with ON CONFLICT);
-    True once every row is in."""
+    """SQLite: insert the rows (each a value for every column of the table) in the connection's transaction; True
+    once every row is in. False, inserting nothing, on another database (the caller inserts through SQLAlchemy) or
+    when a row's key is there already (the caller then decides with ON CONFLICT)."""
+    if connection.dialect.name != "sqlite":
+        return False
     sql, values, converted = _statement(table)
     params = []
     for row in rows:

@@ -138,7 +138,7 @@ def flag_rows(connection: Connection, flags: Sequence[Flag], version: int, times
         rows = [dict(response_id=flag.response, rule=flag.rule, rule_version=version, detail=flag.detail[:400],
                      overridden=False, override_reason=None, overridden_at=None, created_at=times[flag.response])
                 for flag in flags]
-        if connection.dialect.name != "sqlite" or not driver_insert(connection, ResponseFlagRow.__table__, rows):
+        if not driver_insert(connection, ResponseFlagRow.__table__, rows):
             connection.execute(_FLAG_INSERT, rows)
 
 
