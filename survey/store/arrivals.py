@@ -21,9 +21,9 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Connection, Select, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -35,7 +35,7 @@ from survey.quality.origin import Origin
 from survey.quality.arrival import own_flags
 from survey.quality.rules import QUALITY, Flag, QualityRuleSet, layout
 from survey.responses import MISSING, Response, ResponseSubmit, china_day, content_sha256, encode_item_values
-from survey.store.driver import driver_insert
+from survey.store.driver import driver_insert, one_of, postgres_insert
 from survey.store.limits import SWEEP_ONE_IN, RateLimit
 from survey.store.quality import GroupNeighbours, arrival_row, flag_rows, flags_for
 from survey.store.quotas import full_message, valid_count
@@ -49,18 +49,33 @@ CAMPAIGNS = CampaignRow.__table__
 QUOTAS = QuotaRow.__table__
 INVITATIONS = InvitationRow.__table__
 RATE_COUNTS = RateCountRow.__table__
-# The group's statements are built once (per dialect) with their lists as expanding parameters: building a statement
-# and its cache key for each group cost more than running it.
-_IDS = bindparam("ids", expanding=True)
-DIGESTS = select(RESPONSES.c.id, RESPONSES.c.content_sha256).where(RESPONSES.c.id.in_(_IDS))
-CAMPAIGNS_NAMED = select(CAMPAIGNS).where(CAMPAIGNS.c.code.in_(_IDS))
-ENTERPRISES_NAMED = select(EnterpriseRow.id, EnterpriseRow.industry).where(EnterpriseRow.id.in_(_IDS))
-OUTLETS_NAMED = select(OutletRow.id, OutletRow.enterprise_id).where(OutletRow.id.in_(_IDS))
-QUOTAS_OF = select(QUOTAS).where(QUOTAS.c.campaign_id.in_(_IDS)).order_by(QUOTAS.c.id)
-QUOTAS_LOCKED = QUOTAS_OF.with_for_update()
-INVITATIONS_NAMED = (select(INVITATIONS).where(INVITATIONS.c.token_sha256.in_(_IDS))
-                     .order_by(INVITATIONS.c.token_sha256))
-INVITATIONS_LOCKED = INVITATIONS_NAMED.with_for_update()
+
+
+class _Reads(NamedTuple):
+    """The group's reads, each of the rows named by the list parameter `ids`."""
+
+    digests: Select
+    campaigns: Select
+    enterprises: Select
+    outlets: Select
+    quotas: Select  # locked on PostgreSQL: two workers' groups cannot both take a cell's last place
+    invitations: Select  # locked on PostgreSQL too
+
+
+@cache
+def _reads(dialect: str) -> _Reads:
+    """Built once per dialect: building a statement and its cache key for each group cost more than running it;
+    their text does not change with the lists' length (one_of)."""
+    locked = (lambda query: query.with_for_update()) if dialect == "postgresql" else (lambda query: query)
+    return _Reads(
+        digests=select(RESPONSES.c.id, RESPONSES.c.content_sha256).where(one_of(RESPONSES.c.id, "ids", dialect)),
+        campaigns=select(CAMPAIGNS).where(one_of(CAMPAIGNS.c.code, "ids", dialect)),
+        enterprises=select(EnterpriseRow.id, EnterpriseRow.industry).where(one_of(EnterpriseRow.id, "ids", dialect)),
+        outlets=select(OutletRow.id, OutletRow.enterprise_id).where(one_of(OutletRow.id, "ids", dialect)),
+        quotas=locked(select(QUOTAS).where(one_of(QUOTAS.c.campaign_id, "ids", dialect)).order_by(QUOTAS.c.id)),
+        invitations=locked(select(INVITATIONS).where(one_of(INVITATIONS.c.token_sha256, "ids", dialect))
+                           .order_by(INVITATIONS.c.token_sha256)),
+    )
 
 
 class Arrival:
@@ -180,6 +195,15 @@ class _Again:
         self.key = key
 
 
+# PostgreSQL: the group's counters as arrays, one statement whose text does not change with their number (as
+# one_of's); SQLAlchemy's executemany would send a VALUES tuple per counter, a new text for each group size.
+_POSTGRES_HITS = text(
+    "INSERT INTO rate_count (key, window_start, hits) "
+    "SELECT * FROM unnest(CAST(:keys AS VARCHAR(100)[]), CAST(:starts AS INTEGER[]), CAST(:hits AS INTEGER[])) "
+    "ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_count.hits + excluded.hits "
+    "RETURNING key, window_start, hits")
+
+
 @cache
 def _count_hits(dialect: str) -> Any:
     """The rate-limit upsert: add a group's hits to each (key, window) counter and return the totals."""
@@ -206,10 +230,15 @@ def _take_limits(connection: Connection, arrivals: Sequence[Arrival], nows: Sequ
             hits[(arrival.limit.key[:100], now - now % arrival.limit.window_s)].append(position)
     if not hits:
         return {}
-    counted = {(key, start): total for key, start, total in connection.execute(
-        _count_hits(connection.dialect.name),
-        [dict(key=key, window_start=start, hits=len(positions))
-         for (key, start), positions in sorted(hits.items())])}  # one order: no deadlock between workers
+    ordered = sorted(hits.items())  # one order: no deadlock between workers
+    if connection.dialect.name == "postgresql":
+        counted = {(key, start): total for key, start, total in connection.execute(_POSTGRES_HITS, {
+            "keys": [key for (key, _), _ in ordered], "starts": [start for (_, start), _ in ordered],
+            "hits": [len(positions) for _, positions in ordered]})}
+    else:
+        counted = {(key, start): total for key, start, total in connection.execute(
+            _count_hits(connection.dialect.name),
+            [dict(key=key, window_start=start, hits=len(positions)) for (key, start), positions in ordered])}
     if random.randrange(SWEEP_ONE_IN) == 0:
         oldest = min(start for _, start in hits) - 86_400
         connection.execute(delete(RateCountRow).where(RateCountRow.window_start < oldest))
@@ -229,23 +258,23 @@ class _Facts:
 
     def __init__(self, connection: Connection, arrivals: Sequence[Arrival], rule_set: QualityRuleSet) -> None:
         self.connection, self.rule_set = connection, rule_set
-        postgres = connection.dialect.name == "postgresql"
+        reads = _reads(connection.dialect.name)
         self.stored = _digests(connection, [a.key for a in arrivals])
         codes = {a.submit.campaign for a in arrivals}
         self.campaigns = {row["code"]: row for row in connection.execute(
-            CAMPAIGNS_NAMED, {"ids": sorted(codes)}).mappings()}
+            reads.campaigns, {"ids": sorted(codes)}).mappings()}
         self.enterprises = dict(connection.execute(
-            ENTERPRISES_NAMED, {"ids": sorted({a.submit.enterprise for a in arrivals})}).all())
+            reads.enterprises, {"ids": sorted({a.submit.enterprise for a in arrivals})}).all())
         outlets = {a.submit.outlet for a in arrivals if a.submit.outlet is not None}
-        self.outlets = dict(connection.execute(OUTLETS_NAMED, {"ids": sorted(outlets)}).all()) if outlets else {}
+        self.outlets = dict(connection.execute(reads.outlets, {"ids": sorted(outlets)}).all()) if outlets else {}
         tokens = {token_sha256(a.submit.invitation) for a in arrivals if a.submit.invitation is not None}
         self.invitations = {row["token_sha256"]: dict(row) for row in connection.execute(
-            INVITATIONS_LOCKED if postgres else INVITATIONS_NAMED, {"ids": sorted(tokens)}).mappings()} if tokens else {}
-        # The quotas of every campaign named: locked (PostgreSQL; SQLite has one writer anyway), so that two workers'
-        # groups cannot both take a cell's last place. Each quota's count of valid responses is read when first needed.
+            reads.invitations, {"ids": sorted(tokens)}).mappings()} if tokens else {}
+        # The quotas of every campaign named (locked on PostgreSQL; SQLite has one writer anyway). Each quota's
+        # count of valid responses is read when first needed.
         ids = sorted(row["id"] for row in self.campaigns.values())
         self.quotas: dict[int, list[dict]] = defaultdict(list)
-        for row in connection.execute(QUOTAS_LOCKED if postgres else QUOTAS_OF, {"ids": ids}).mappings():
+        for row in connection.execute(reads.quotas, {"ids": ids}).mappings():
             self.quotas[row["campaign_id"]].append(dict(row))
         self.valid: dict[int, int] = {}
         self._neighbours: dict[tuple[int, dt.datetime], GroupNeighbours] = {}
@@ -394,6 +423,8 @@ def _insert(connection: Connection, rows: list[dict[str, Any]]) -> set[str]:
     """Insert the rows (in id order: two workers' groups lock the same ids in the same order); the ids stored."""
     if not rows:
         return set()
+    if connection.dialect.name == "postgresql":
+        return {key for key, in postgres_insert(connection, RESPONSES, sorted(rows, key=lambda row: row["id"]))}
     if driver_insert(connection, RESPONSES, rows):
         return {row["id"] for row in rows}
     # RETURNING, not rowcount: an id another transaction committed first is not returned
@@ -412,7 +443,7 @@ def _claim(connection: Connection, claims: list[tuple[str, str, dt.datetime]]) -
 def _digests(connection: Connection, ids: Collection[str]) -> dict[str, str]:
     if not ids:
         return {}
-    return dict(connection.execute(DIGESTS, {"ids": sorted(set(ids))}).all())
+    return dict(connection.execute(_reads(connection.dialect.name).digests, {"ids": sorted(set(ids))}).all())
 
 
 def read_responses(connection: Connection, ids: Collection[str]) -> dict[str, Response]:

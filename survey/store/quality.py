@@ -20,7 +20,7 @@ from survey.quality.arrival import Earlier, Neighbours, arrival_flags, arrived_b
 from survey.quality.flags import AUTO_OVERRIDE, QualityCheck, ResponseFlag, RuleCount
 from survey.quality.rules import QUALITY, Flag, Layout, QualityRuleSet, evaluate, layout
 from survey.responses import MISSING
-from survey.store.driver import driver_insert
+from survey.store.driver import driver_insert, one_of, postgres_insert
 from survey.store.engine import Database
 from survey.store.tables import CampaignRow, ResponseFlagRow, ResponseRow
 
@@ -34,7 +34,7 @@ _NAMES = ("id", "enterprise", "instrument", "version", "is_test", "started_at", 
 
 
 @cache
-def _window_counts(windows: int) -> Any:
+def _window_counts(windows: int, dialect: str) -> Any:
     """For the networks `:hashes`, each (network, enterprise)'s count of the campaign's non-test responses received
     in each of `windows` windows (after `:since_0` ... before `:now`), built once per number of windows. The campaign
     and test conditions sit in the sums, not in WHERE: so the only index a query can use is the one on (hash,
@@ -43,17 +43,23 @@ def _window_counts(windows: int) -> Any:
     sums = [func.sum(case((and_(live, ResponseRow.received_at > bindparam(f"since_{i}")), 1), else_=0))
             for i in range(windows)]
     return (select(ResponseRow.network_hash, ResponseRow.enterprise_id, *sums)
-            .where(ResponseRow.network_hash.in_(bindparam("hashes", expanding=True)),
+            .where(one_of(ResponseRow.network_hash, "hashes", dialect),
                    ResponseRow.received_at > bindparam("earliest"), ResponseRow.received_at < bindparam("now"))
             .group_by(ResponseRow.network_hash, ResponseRow.enterprise_id))
 
 
 _NEAR = (*_COLUMNS, ResponseRow.campaign_id, ResponseRow.is_test)
-# a device's responses (a few) whenever; a network's at `now` only: each a search of its hash's index
-_DEVICE_ROWS = select(*_NEAR).where(ResponseRow.device_hash.in_(bindparam("hashes", expanding=True)),
-                                    ResponseRow.received_at <= bindparam("now"))
-_NETWORK_ROWS_AT = select(*_NEAR).where(ResponseRow.network_hash.in_(bindparam("hashes", expanding=True)),
-                                        ResponseRow.received_at == bindparam("now"))
+
+
+@cache
+def _near_rows(dialect: str) -> tuple[Any, Any]:
+    """A device's responses (a few) whenever; a network's at `now` only: each a search of its hash's index."""
+    return (select(*_NEAR).where(one_of(ResponseRow.device_hash, "hashes", dialect),
+                                 ResponseRow.received_at <= bindparam("now")),
+            select(*_NEAR).where(one_of(ResponseRow.network_hash, "hashes", dialect),
+                                 ResponseRow.received_at == bindparam("now")))
+
+
 _FLAG_INSERT = ResponseFlagRow.__table__.insert()
 
 
@@ -138,7 +144,9 @@ def flag_rows(connection: Connection, flags: Sequence[Flag], version: int, times
         rows = [dict(response_id=flag.response, rule=flag.rule, rule_version=version, detail=flag.detail[:400],
                      overridden=False, override_reason=None, overridden_at=None, created_at=times[flag.response])
                 for flag in flags]
-        if not driver_insert(connection, ResponseFlagRow.__table__, rows):
+        if connection.dialect.name == "postgresql":
+            postgres_insert(connection, ResponseFlagRow.__table__, rows)
+        elif not driver_insert(connection, ResponseFlagRow.__table__, rows):
             connection.execute(_FLAG_INSERT, rows)
 
 
@@ -154,6 +162,7 @@ class GroupNeighbours:
     def __init__(self, connection: Connection, campaign_id: int, now: dt.datetime, rule_set: QualityRuleSet, *,
                  networks: Collection[str], devices: Collection[str]) -> None:
         self._connection, self._campaign, self._now = connection, campaign_id, now
+        dialect = connection.dialect.name
         self._window = max((rule.window_seconds for rule in rule_set.rules), default=0)
         windows = sorted({rule.window_seconds for rule in rule_set.rules
                           if rule.on_arrival and rule.name in ("duplicate_network", "velocity")})
@@ -161,7 +170,7 @@ class GroupNeighbours:
         self._counts: dict[tuple[str, int], list[int]] = {}
         if networks and windows:
             parameters = {f"since_{i}": since for since, i in self._sinces.items()}
-            for network, enterprise, *counts in connection.execute(_window_counts(len(windows)), parameters | {
+            for network, enterprise, *counts in connection.execute(_window_counts(len(windows), dialect), parameters | {
                     "campaign": campaign_id, "hashes": sorted(networks), "earliest": min(self._sinces), "now": now}):
                 self._counts[(network, enterprise)] = [int(count or 0) for count in counts]
         self._network_counts: dict[str, list[int]] = {}  # the same, summed over the enterprises
@@ -172,7 +181,8 @@ class GroupNeighbours:
         self._first: dict[tuple[str, int], dict[str, Any]] = {}
         self._at_now: list[dict[str, Any]] = []  # received at exactly `now` (another worker's group, or a fixed time)
         seen: set[str] = set()
-        for query, hashes in ((_DEVICE_ROWS, devices), (_NETWORK_ROWS_AT, networks)):
+        device_rows, network_rows = _near_rows(dialect)
+        for query, hashes in ((device_rows, devices), (network_rows, networks)):
             if not hashes:
                 continue
             for *row, campaign, test in connection.execute(query, {"hashes": sorted(hashes), "now": now}):
@@ -182,7 +192,7 @@ class GroupNeighbours:
                 if found["received_at"] == now or as_utc(found["received_at"]) == now:
                     seen.add(found["id"])
                     self._at_now.append(found)
-                elif query is _DEVICE_ROWS:
+                elif query is device_rows:
                     key = (found["device"], found["enterprise"])
                     earliest = self._first.get(key)
                     if earliest is None or (as_utc(found["received_at"]), found["id"]) < (

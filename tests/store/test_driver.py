@@ -1,11 +1,15 @@
-"""SQLite's group inserts through the driver (survey.store.driver) store the same text as SQLAlchemy's insert."""
+"""The group inserts through the driver (survey.store.driver) store what SQLAlchemy's insert stores (on SQLite the
+same text), and its list parameters give one statement text whatever their length."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from survey.store.arrivals import store_arrivals
+from survey.store.driver import one_of, postgres_insert
 from survey.store.tables import ResponseFlagRow, ResponseRow
 from tests.store.test_arrivals import _arrivals, world  # noqa: F401 - world is a fixture
 
@@ -17,8 +21,6 @@ def _raw(session, table, key: str) -> dict[str, dict]:
 
 
 def test_a_group_stored_through_the_driver_reads_as_sqlalchemys_insert_of_the_same_values(db, world):  # noqa: F811
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("the driver insert is SQLite's; PostgreSQL inserts through SQLAlchemy")
     instrument, enterprises = world
     plan = [(1, enterprises[0], "n1", "d1", False, False, 300, False),   # a response, no flag
             (2, enterprises[0], "n2", None, True, False, 300, False),    # a straight-liner: a flag row
@@ -42,5 +44,62 @@ def test_a_group_stored_through_the_driver_reads_as_sqlalchemys_insert_of_the_sa
         assert {name: (value, theirs[name]) for name, value in ours.items()
                 if value != theirs[name] and name != "response_id"} == {}
     first = raw_responses[stored[0]["id"]]
-    assert first["received_at"] == "2026-11-20 04:00:00.000000" and first["item_seconds"] == "null"
-    assert raw_flags[flagged[0]["response_id"]]["created_at"] == "2026-11-20 04:00:00.000000"
+    if db.engine.dialect.name == "sqlite":  # the text itself
+        assert first["received_at"] == "2026-11-20 04:00:00.000000" and first["item_seconds"] == "null"
+        assert raw_flags[flagged[0]["response_id"]]["created_at"] == "2026-11-20 04:00:00.000000"
+    else:  # JSON null, not SQL NULL, as SQLAlchemy's JSON writes None
+        assert first["item_seconds"] is None and session_scalar(db, "SELECT count(*) FROM response WHERE "
+                                                                "item_seconds IS NULL") == 0
+
+
+def session_scalar(db, sql: str):
+    with db.read() as session:
+        return session.connection().exec_driver_sql(sql).scalar()
+
+
+def test_postgres_insert_skips_a_stored_key_and_returns_the_keys_it_inserted(db, world):  # noqa: F811
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("postgres_insert is PostgreSQL's (SQLite: driver_insert, above)")
+    instrument, enterprises = world
+    plan = [(1, enterprises[0], "n1", "d1", False, False, 300, False), (2, enterprises[0], "n2", None, True, False, 300, False)]
+    with db.transaction() as session:
+        store_arrivals(session, _arrivals(plan, instrument, "wave-g", 7))
+    table = ResponseRow.__table__
+    with db.transaction() as session:
+        stored = [dict(row) for row in session.execute(select(table).order_by(table.c.id)).mappings()]
+        fresh = stored[0] | {"id": stored[0]["id"].replace("-0000-4000-", "-0000-4fff-")}
+        assert postgres_insert(session.connection(), table, [stored[1], fresh]) == {(fresh["id"],)}
+        assert postgres_insert(session.connection(), table, []) == set()
+    with db.read() as session:
+        assert session.scalar(select(table.c.answers).where(table.c.id == fresh["id"])) == stored[0]["answers"]
+    with pytest.raises(IntegrityError), db.transaction() as session:  # SQLAlchemy's error, as from any statement
+        postgres_insert(session.connection(), table, [fresh | {"id": "no-such-campaign", "campaign_id": 999_999}])
+    with db.read() as session:
+        assert session.scalar(select(table.c.id).where(table.c.id == "no-such-campaign")) is None
+
+
+@pytest.mark.parametrize("values", [[], ["a"], ["a", "b", "c"]])
+def test_one_of_reads_the_rows_named_by_a_list_of_any_length(db, world, values):  # noqa: F811
+    instrument, enterprises = world
+    plan = [(1, enterprises[0], "a", None, False, False, 300, False), (2, enterprises[0], "b", None, False, False, 300, False),
+            (3, enterprises[0], "c", None, False, False, 300, False), (4, enterprises[0], "d", None, False, False, 300, False)]
+    with db.transaction() as session:
+        store_arrivals(session, _arrivals(plan, instrument, "wave-g", 7))
+        hashes = dict(session.execute(select(ResponseRow.id, ResponseRow.network_hash)).all())
+    named = {key for key, value in hashes.items() if value in {hashes[k] for k in sorted(hashes)[:len(values)]}}
+    query = select(ResponseRow.id).where(one_of(ResponseRow.network_hash, "hashes", db.engine.dialect.name))
+    with db.read() as session:
+        found = set(session.scalars(query, {"hashes": sorted({hashes[key] for key in named})}))
+    assert found == named and len(found) == len(values)
+
+
+def test_one_of_gives_postgresql_one_text_for_every_length():
+    """psycopg converts a new text in Python and the server plans it: the group's reads must not change text with
+    the group's size (SQLite's expanding IN does, and SQLite's driver takes it as it is)."""
+    def texts(dialect, name):
+        query = select(ResponseRow.id).where(one_of(ResponseRow.id, "ids", name))
+        return {str(query.params(ids=ids).compile(dialect=dialect, compile_kwargs={"render_postcompile": True}))
+                for ids in (["a"], ["a", "b", "c"])}
+
+    assert len(texts(postgresql.dialect(), "postgresql")) == 1
+    assert len(texts(sqlite.dialect(), "sqlite")) == 2
