@@ -20,6 +20,11 @@ def _raw(session, table, key: str) -> dict[str, dict]:
     return {row[names.index(key)]: dict(zip(names, row, strict=True)) for row in rows}
 
 
+def _scalar(db, sql: str):
+    with db.read() as session:
+        return session.connection().exec_driver_sql(sql).scalar()
+
+
 def test_a_group_stored_through_the_driver_reads_as_sqlalchemys_insert_of_the_same_values(db, world):  # noqa: F811
     instrument, enterprises = world
     plan = [(1, enterprises[0], "n1", "d1", False, False, 300, False),   # a response, no flag
@@ -48,13 +53,8 @@ def test_a_group_stored_through_the_driver_reads_as_sqlalchemys_insert_of_the_sa
         assert first["received_at"] == "2026-11-20 04:00:00.000000" and first["item_seconds"] == "null"
         assert raw_flags[flagged[0]["response_id"]]["created_at"] == "2026-11-20 04:00:00.000000"
     else:  # JSON null, not SQL NULL, as SQLAlchemy's JSON writes None
-        assert first["item_seconds"] is None and session_scalar(db, "SELECT count(*) FROM response WHERE "
-                                                                "item_seconds IS NULL") == 0
-
-
-def session_scalar(db, sql: str):
-    with db.read() as session:
-        return session.connection().exec_driver_sql(sql).scalar()
+        assert first["item_seconds"] is None
+        assert _scalar(db, "SELECT count(*) FROM response WHERE item_seconds IS NULL") == 0
 
 
 def test_postgres_insert_skips_a_stored_key_and_returns_the_keys_it_inserted(db, world):  # noqa: F811
@@ -78,19 +78,19 @@ def test_postgres_insert_skips_a_stored_key_and_returns_the_keys_it_inserted(db,
         assert session.scalar(select(table.c.id).where(table.c.id == "no-such-campaign")) is None
 
 
-@pytest.mark.parametrize("values", [[], ["a"], ["a", "b", "c"]])
-def test_one_of_reads_the_rows_named_by_a_list_of_any_length(db, world, values):  # noqa: F811
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_one_of_reads_the_rows_named_by_a_list_of_any_length(db, world, count):  # noqa: F811
     instrument, enterprises = world
     plan = [(1, enterprises[0], "a", None, False, False, 300, False), (2, enterprises[0], "b", None, False, False, 300, False),
             (3, enterprises[0], "c", None, False, False, 300, False), (4, enterprises[0], "d", None, False, False, 300, False)]
     with db.transaction() as session:
         store_arrivals(session, _arrivals(plan, instrument, "wave-g", 7))
         hashes = dict(session.execute(select(ResponseRow.id, ResponseRow.network_hash)).all())
-    named = {key for key, value in hashes.items() if value in {hashes[k] for k in sorted(hashes)[:len(values)]}}
+    named = set(sorted(hashes)[:count])  # each response of its own network
     query = select(ResponseRow.id).where(one_of(ResponseRow.network_hash, "hashes", db.engine.dialect.name))
     with db.read() as session:
         found = set(session.scalars(query, {"hashes": sorted({hashes[key] for key in named})}))
-    assert found == named and len(found) == len(values)
+    assert found == named and len(found) == count
 
 
 def test_one_of_gives_postgresql_one_text_for_every_length():
