@@ -16,7 +16,8 @@ many respondents, as in service). Reported: accepted responses per second, p50 a
   accepted/s over the no-op's requests/s   (target at least 0.50)
   p99 over 50 ms                           (target at most 1.00; p99 is the highest slice's)
 Where /proc/stat tells, each route's machine CPU per request (the service, wrk and the database together) and the
-cores busy: once the machine is saturated, the ratio is the no-op's cost over the route's.
+cores busy: once the machine is saturated, the ratio is the no-op's cost over the route's. Where /proc tells, the
+same per part: the workers' event loops, their writer threads, the database server, wrk.
 Then the database is checked: every acknowledged response (201) is stored with the content sent; rows stored but not
 acknowledged can only be requests in flight when a wrk slice stopped (at most one per connection and slice); SQLite's
 integrity check.
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -145,6 +147,43 @@ def machine_busy() -> float | None:
     return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and I/O wait
 
 
+PARTS = ("event loops", "writer threads", "database server", "wrk")
+
+
+def parts_busy(supervisor: int) -> dict[str, float] | None:
+    """Seconds of CPU spent so far by each part of the run (Linux: /proc), or None: the service workers' event loops
+    (each worker's main thread), their other threads (the group writer), the database server (every process named
+    postgres; none for SQLite, which works in the writer threads) and wrk (this process's finished children)."""
+    if not os.path.isdir(f"/proc/{supervisor}/task"):
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    busy = dict.fromkeys(PARTS, 0.0)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy["wrk"] = usage.ru_utime + usage.ru_stime
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                line = stat.read()
+            name, fields = line[line.index("(") + 1:line.rindex(")")], line[line.rindex(")") + 2:].split()
+            if name == "postgres":
+                busy["database server"] += (int(fields[11]) + int(fields[12])) / tick
+                continue
+            if int(fields[1]) != supervisor:
+                continue
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                if b"resource_tracker" in cmdline.read():
+                    continue
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/stat") as stat:
+                    line = stat.read()
+                fields = line[line.rindex(")") + 2:].split()
+                part = "event loops" if task == pid else "writer threads"
+                busy[part] += (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, ValueError, IndexError):
+            continue  # a process or thread that ended meanwhile
+    return busy
+
+
 def combined(runs: list[dict]) -> dict:
     """The slices of one route as one run: requests, seconds, statuses and acknowledged ids summed; p50 the median
     of the slices' and p99 the highest slice's (wrk gives percentiles, not its histogram)."""
@@ -159,6 +198,8 @@ def combined(runs: list[dict]) -> dict:
             "p99s_ms": [round(run["p99_us"] / 1000) for run in runs],
             "errors": sum(run["errors"] for run in runs), "statuses": statuses,
             "busy_s": sum(busy) if len(busy) == len(runs) else None,
+            "parts_s": ({part: sum(run["parts_s"][part] for run in runs) for part in PARTS}
+                        if all(run.get("parts_s") for run in runs) else None),
             "acked": [key for run in runs for key in run["acked"]]}
 
 
@@ -174,11 +215,13 @@ def bench(kind: str, url: str, args: argparse.Namespace, work: Path) -> tuple[di
         # of the host), and each route should see the same drift.
         for _ in range(args.rounds):
             for path in ROUTES:
-                before = machine_busy()
+                before, parts_before = machine_busy(), parts_busy(service.process.pid)
                 run = run_wrk(service.base_url, path, body, max(1, args.seconds // args.rounds), args.connections,
                               args.threads, work)
-                after = machine_busy()
+                after, parts_after = machine_busy(), parts_busy(service.process.pid)
                 run["busy_s"] = None if before is None or after is None else after - before
+                run["parts_s"] = (None if parts_before is None or parts_after is None else
+                                  {part: parts_after[part] - parts_before[part] for part in PARTS})
                 rounds[path].append(run)
     noop, checks, ingest = (combined(rounds[path]) for path in ROUTES)
     stored = stored_rows(url)
@@ -200,6 +243,9 @@ def bench(kind: str, url: str, args: argparse.Namespace, work: Path) -> tuple[di
         "stored": len(stored),
         "stored_unacknowledged": unacked, "statuses": ingest["statuses"], "socket_errors": ingest["errors"],
         "machine": {path: _machine(run) for path, run in zip(ROUTES, (noop, checks, ingest), strict=True)},
+        "parts": {path: None if run["parts_s"] is None else
+                  {part: 1000 * seconds / run["requests"] for part, seconds in run["parts_s"].items()}
+                  for path, run in zip(ROUTES, (noop, checks, ingest), strict=True) if run["requests"]},
     }
     return result, problems
 
@@ -248,6 +294,10 @@ def main(argv: list[str] | None = None) -> int:
             if all(result["machine"].values()):
                 print(f"{'':<10} machine CPU per request (service, wrk and database): " + ", ".join(
                     f"{path} {ms:.2f} ms ({cores:.2f} cores busy)" for path, (ms, cores) in result["machine"].items()))
+            for path, parts in result["parts"].items():
+                if parts:
+                    print(f"{'':<10} CPU per request of {path}: " + ", ".join(
+                        f"{part} {ms:.2f} ms" for part, ms in parts.items() if ms >= 0.005 or part != "database server"))
             print(f"{'':<10} acknowledged {result['acknowledged']}, stored {result['stored']} "
                   f"(in flight at the stop: {result['stored_unacknowledged']}), statuses {result['statuses']}, "
                   f"socket errors {result['socket_errors']}: {'; '.join(problems) or 'every acknowledged response stored'}",
