@@ -24,7 +24,7 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Select, delete, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from survey.errors import Conflict, FieldError, InvalidInput, InvitationUsed, QuotaFull, RateLimited
@@ -205,19 +205,18 @@ _POSTGRES_HITS = text(
 
 
 @cache
-def _count_hits(dialect: str) -> Any:
-    """The rate-limit upsert: add a group's hits to each (key, window) counter and return the totals."""
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(RATE_COUNTS)
+def _sqlite_hits() -> Any:
+    """SQLite's rate-limit upsert: add a group's hits to each (key, window) counter and return the totals."""
+    insert = sqlite.insert(RATE_COUNTS)
     return (insert.on_conflict_do_update(index_elements=["key", "window_start"],
                                          set_={"hits": RATE_COUNTS.c.hits + insert.excluded.hits})
             .returning(RATE_COUNTS.c.key, RATE_COUNTS.c.window_start, RATE_COUNTS.c.hits))
 
 
 @cache
-def _insert_new(dialect: str) -> Any:
-    """The responses' insert: an id stored meanwhile (by another worker) is skipped, and the ids stored returned."""
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(RESPONSES)
-    return insert.on_conflict_do_nothing().returning(RESPONSES.c.id)
+def _sqlite_insert_new() -> Any:
+    """SQLite's responses' insert when the driver's found a stored id: that id is skipped, the ids stored returned."""
+    return sqlite.insert(RESPONSES).on_conflict_do_nothing().returning(RESPONSES.c.id)
 
 
 def _take_limits(connection: Connection, arrivals: Sequence[Arrival], nows: Sequence[dt.datetime]) -> dict[int, RateLimited]:
@@ -237,7 +236,7 @@ def _take_limits(connection: Connection, arrivals: Sequence[Arrival], nows: Sequ
             "hits": [len(positions) for _, positions in ordered]})}
     else:
         counted = {(key, start): total for key, start, total in connection.execute(
-            _count_hits(connection.dialect.name),
+            _sqlite_hits(),
             [dict(key=key, window_start=start, hits=len(positions)) for (key, start), positions in ordered])}
     if random.randrange(SWEEP_ONE_IN) == 0:
         oldest = min(start for _, start in hits) - 86_400
@@ -420,16 +419,16 @@ def _response(values: Mapping[str, Any], campaign: str) -> Response:
 
 
 def _insert(connection: Connection, rows: list[dict[str, Any]]) -> set[str]:
-    """Insert the rows (in id order: two workers' groups lock the same ids in the same order); the ids stored."""
+    """Insert the rows (PostgreSQL: in id order, so two workers' groups lock the same ids in the same order); the ids
+    stored."""
     if not rows:
         return set()
     if connection.dialect.name == "postgresql":
         return {key for key, in postgres_insert(connection, RESPONSES, sorted(rows, key=lambda row: row["id"]))}
     if driver_insert(connection, RESPONSES, rows):
         return {row["id"] for row in rows}
-    # RETURNING, not rowcount: an id another transaction committed first is not returned
-    return set(connection.execute(_insert_new(connection.dialect.name),
-                                  sorted(rows, key=lambda row: row["id"])).scalars())
+    # RETURNING, not rowcount: an id stored already is not returned
+    return set(connection.execute(_sqlite_insert_new(), rows).scalars())
 
 
 def _claim(connection: Connection, claims: list[tuple[str, str, dt.datetime]]) -> None:

@@ -126,4 +126,3 @@ def _writer(column: Any) -> Callable[[Any], Any] | None:
 def sqlite_time(moment: dt.datetime) -> str:
     """A time as SQLAlchemy's SQLite DATETIME stores it: its fields, without the offset (the store writes UTC)."""
     return moment.replace(tzinfo=None).isoformat(" ", "microseconds")
-

@@ -4,11 +4,11 @@ same text), and its list parameters give one statement text whatever their lengt
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from survey.store.arrivals import store_arrivals
+from survey.store.arrivals import _insert, store_arrivals
 from survey.store.driver import one_of, postgres_insert
 from survey.store.tables import ResponseFlagRow, ResponseRow
 from tests.store.test_arrivals import _arrivals, world  # noqa: F401 - world is a fixture
@@ -57,25 +57,37 @@ def test_a_group_stored_through_the_driver_reads_as_sqlalchemys_insert_of_the_sa
         assert _scalar(db, "SELECT count(*) FROM response WHERE item_seconds IS NULL") == 0
 
 
-def test_postgres_insert_skips_a_stored_key_and_returns_the_keys_it_inserted(db, world):  # noqa: F811
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("postgres_insert is PostgreSQL's (SQLite: driver_insert, above)")
+def test_a_group_insert_skips_a_stored_id_and_stores_the_others(db, world):  # noqa: F811
+    """SQLite: the driver's insert meets the stored id, undoes its savepoint and SQLAlchemy's ON CONFLICT decides;
+    PostgreSQL: postgres_insert skips it. Either way only the new id is stored and answered as stored."""
     instrument, enterprises = world
     plan = [(1, enterprises[0], "n1", "d1", False, False, 300, False), (2, enterprises[0], "n2", None, True, False, 300, False)]
     with db.transaction() as session:
-        store_arrivals(session, _arrivals(plan, instrument, "wave-g", 7))
+        store_arrivals(session, _arrivals(plan, instrument, "wave-g", 8))
     table = ResponseRow.__table__
     with db.transaction() as session:
         stored = [dict(row) for row in session.execute(select(table).order_by(table.c.id)).mappings()]
         fresh = stored[0] | {"id": stored[0]["id"].replace("-0000-4000-", "-0000-4fff-")}
-        assert postgres_insert(session.connection(), table, [stored[1], fresh]) == {(fresh["id"],)}
+        assert _insert(session.connection(), [stored[1], fresh]) == {fresh["id"]}
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(table)) == 3
+
+
+def test_postgres_insert_answers_a_database_error_as_sqlalchemys_and_nothing_for_no_rows(db, world):  # noqa: F811
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("postgres_insert is PostgreSQL's (SQLite: driver_insert)")
+    instrument, enterprises = world
+    with db.transaction() as session:
+        store_arrivals(session, _arrivals([(1, enterprises[0], "n1", "d1", False, False, 300, False)], instrument,
+                                          "wave-g", 7))
+    table = ResponseRow.__table__
+    with db.transaction() as session:
+        row = dict(session.execute(select(table)).mappings().one())
         assert postgres_insert(session.connection(), table, []) == set()
+    with pytest.raises(IntegrityError), db.transaction() as session:  # as from any statement: the writer's paths hold
+        postgres_insert(session.connection(), table, [row | {"id": "no-such-campaign", "campaign_id": 999_999}])
     with db.read() as session:
-        assert session.scalar(select(table.c.answers).where(table.c.id == fresh["id"])) == stored[0]["answers"]
-    with pytest.raises(IntegrityError), db.transaction() as session:  # SQLAlchemy's error, as from any statement
-        postgres_insert(session.connection(), table, [fresh | {"id": "no-such-campaign", "campaign_id": 999_999}])
-    with db.read() as session:
-        assert session.scalar(select(table.c.id).where(table.c.id == "no-such-campaign")) is None
+        assert session.scalar(select(func.count()).select_from(table)) == 1
 
 
 @pytest.mark.parametrize("count", [0, 1, 3])
