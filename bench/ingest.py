@@ -17,7 +17,10 @@ many respondents, as in service). Reported: accepted responses per second, p50 a
   p99 over 50 ms                           (target at most 1.00; p99 is the highest slice's)
 Where /proc/stat tells, each route's machine CPU per request (the service, wrk and the database together) and the
 cores busy: once the machine is saturated, the ratio is the no-op's cost over the route's. Where /proc tells, the
-same per part: the workers' event loops, their writer threads, the database server, wrk.
+same per part: the workers' event loops, their writer threads, the database server, wrk. And from every worker
+(GET /bench/writer, compiled in with the no-op, before and after each slice of POST /api/responses): the group
+writers' groups, and per write the time in the group's turn and how much of it was the writer's CPU; on SQLite,
+where the turn is the database's one write lock, the most writes per second that lock lets through.
 Then the database is checked: every acknowledged response (201) is stored with the content sent; rows stored but not
 acknowledged can only be requests in flight when a wrk slice stopped (at most one per connection and slice); SQLite's
 integrity check.
@@ -36,6 +39,8 @@ import sys
 import tempfile
 import uuid
 from pathlib import Path
+
+import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -207,6 +212,7 @@ def bench(kind: str, url: str, args: argparse.Namespace, work: Path) -> tuple[di
     fixture = prepare(url)
     body = fixture.body("00000000-0000-4000-8000-000000000000")
     rounds: dict[str, list[dict]] = {path: [] for path in ROUTES}
+    writers: list[dict | None] = []  # the group writers during each slice of POST /api/responses
     with Service(url, work / f"service-{kind}.log", workers=args.workers, bench_noop="true") as service:
         run_wrk(service.base_url, "/bench/noop", body, 3, args.connections, args.threads, work)  # warm-up
         warm = run_wrk(service.base_url, "/api/responses", body, 3, args.connections, args.threads, work)
@@ -215,6 +221,7 @@ def bench(kind: str, url: str, args: argparse.Namespace, work: Path) -> tuple[di
         # of the host), and each route should see the same drift.
         for _ in range(args.rounds):
             for path in ROUTES:
+                writers_before = writer_snapshot(service.base_url, args.workers) if path == ROUTES[-1] else None
                 before, parts_before = machine_busy(), parts_busy(service.process.pid)
                 run = run_wrk(service.base_url, path, body, max(1, args.seconds // args.rounds), args.connections,
                               args.threads, work)
@@ -222,6 +229,8 @@ def bench(kind: str, url: str, args: argparse.Namespace, work: Path) -> tuple[di
                 run["busy_s"] = None if before is None or after is None else after - before
                 run["parts_s"] = (None if parts_before is None or parts_after is None else
                                   {part: parts_after[part] - parts_before[part] for part in PARTS})
+                if path == ROUTES[-1]:
+                    writers.append(writer_delta(writers_before, writer_snapshot(service.base_url, args.workers)))
                 rounds[path].append(run)
     noop, checks, ingest = (combined(rounds[path]) for path in ROUTES)
     stored = stored_rows(url)
@@ -243,11 +252,54 @@ def bench(kind: str, url: str, args: argparse.Namespace, work: Path) -> tuple[di
         "stored": len(stored),
         "stored_unacknowledged": unacked, "statuses": ingest["statuses"], "socket_errors": ingest["errors"],
         "machine": {path: _machine(run) for path, run in zip(ROUTES, (noop, checks, ingest), strict=True)},
+        "writers": ({field: sum(slice_[field] for slice_ in writers) for field in WRITER_FIELDS}
+                    if writers and all(writers) else None),
         "parts": {path: None if run["parts_s"] is None else
                   {part: 1000 * seconds / run["requests"] for part, seconds in run["parts_s"].items()}
                   for path, run in zip(ROUTES, (noop, checks, ingest), strict=True) if run["requests"]},
     }
     return result, problems
+
+
+WRITER_FIELDS = ("groups", "writes", "turn_wait_s", "held_s", "cpu_s")
+
+
+def writer_snapshot(base_url: str, workers: int) -> dict[int, dict] | None:
+    """Each worker's group writer so far (GET /bench/writer), by process id, or None when some worker did not answer:
+    the kernel hands each new connection to one worker's socket, so the question is asked on new connections until
+    every worker answered (at most 40 tries)."""
+    seen: dict[int, dict] = {}
+    for _ in range(40):
+        try:
+            answer = httpx.get(f"{base_url}/bench/writer", timeout=5, headers={"Connection": "close"}).json()
+        except (httpx.HTTPError, ValueError):
+            return None
+        seen[answer["pid"]] = answer
+        if len(seen) == workers:
+            return seen
+    return None
+
+
+def writer_delta(before: dict[int, dict] | None, after: dict[int, dict] | None) -> dict[str, float] | None:
+    """What the group writers did between two snapshots, summed over the workers."""
+    if before is None or after is None or before.keys() != after.keys():
+        return None
+    return {field: sum(after[pid][field] - before[pid][field] for pid in after) for field in WRITER_FIELDS}
+
+
+def writer_line(kind: str, writers: dict[str, float]) -> str:
+    """The group writers' figures over the measured slices of POST /api/responses, per write. On SQLite the turn is
+    the database's one write lock, shared by the workers: writes over the seconds it was held is the most the
+    database takes per second, whatever the CPU."""
+    per_write = {field: 1000 * writers[field] / writers["writes"] for field in ("turn_wait_s", "held_s", "cpu_s")}
+    held = per_write["held_s"]
+    waits = "a core, the interpreter lock, the disk" + ("" if kind == "sqlite" else " or the database server")
+    line = (f"group writers: {writers['writes'] / writers['groups']:.1f} writes a group; per write {held:.2f} ms "
+            f"in the group's turn, {per_write['cpu_s']:.2f} ms of it on the writer's CPU (the rest waiting for "
+            f"{waits}), {per_write['turn_wait_s']:.2f} ms waiting for the turn")
+    if kind == "sqlite":
+        line += f"; the write lock, held {held:.2f} ms a write, takes at most {1000 / held:,.0f} writes/s"
+    return line
 
 
 def _machine(run: dict) -> tuple[float, float] | None:
@@ -298,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
                 if parts:
                     print(f"{'':<10} CPU per request of {path}: " + ", ".join(
                         f"{part} {ms:.2f} ms" for part, ms in parts.items() if ms >= 0.005 or part != "database server"))
+            if (writers := result["writers"]) and writers["writes"]:
+                print(f"{'':<10} " + writer_line(kind, writers))
             print(f"{'':<10} acknowledged {result['acknowledged']}, stored {result['stored']} "
                   f"(in flight at the stop: {result['stored_unacknowledged']}), statuses {result['statuses']}, "
                   f"socket errors {result['socket_errors']}: {'; '.join(problems) or 'every acknowledged response stored'}",

@@ -103,7 +103,7 @@ def create_app(settings: Settings, *, migrate: bool | None = None) -> Litestar:
             ExportController,
             AdminPages, CampaignPages, EnterprisePages, OutletPages, FlagPages, RunPages, ReleasePagesAdmin,
             InvitationPages,
-            *([bench.noop, bench.checks] if settings.bench_noop else []),
+            *([bench.noop, bench.checks, bench.writer] if settings.bench_noop else []),
         ],
         dependencies={"context": Provide(lambda: context, use_cache=True, sync_to_thread=False)},
         exception_handlers=errors.HANDLERS,

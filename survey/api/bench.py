@@ -1,8 +1,11 @@
-"""The baseline routes of bench/ingest.py: compiled in only with SURVEY_BENCH_NOOP=1, never in service."""
+"""The baseline routes of bench/ingest.py, and its view of a worker's group writer: compiled in only with
+SURVEY_BENCH_NOOP=1, never in service."""
 
 from __future__ import annotations
 
-from litestar import Request, post
+import os
+
+from litestar import Request, get, post
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
@@ -27,3 +30,10 @@ async def checks(context: AppContext, request: Request, data: JSONBody[ResponseS
     origin = request_origin(request, context.settings.secret_key)
     return checked_response(instrument_for(context, data.instrument, data.version), data,
                             cities=context.regions.codes(), origin=origin, limit=submit_limit(context, origin))
+
+
+@get("/bench/writer", include_in_schema=False)
+async def writer(context: AppContext) -> dict[str, float]:
+    """The group writer of the worker that answers (survey.store.writer.WriterStats) and the worker's process id:
+    bench/ingest.py asks on new connections until every worker answered, before and after each measured slice."""
+    return {"pid": os.getpid(), **context.db.writer_stats._asdict()}

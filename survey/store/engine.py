@@ -20,7 +20,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from survey.errors import Unavailable
-from survey.store.writer import Batch, GroupWriter
+from survey.store.writer import Batch, GroupWriter, WriterStats
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 T = TypeVar("T")
@@ -90,6 +90,11 @@ class Database:
     async def grouped_item_async(self, batch: Batch, item: object) -> Any:
         """grouped_item() for a coroutine: the event loop goes on serving while the group commits."""
         return await self._writer.submit_async(batch, item)
+
+    @property
+    def writer_stats(self) -> WriterStats:
+        """This process's group writer so far (bench/ingest.py reads it through /bench/writer)."""
+        return self._writer.stats
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

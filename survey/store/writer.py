@@ -21,10 +21,11 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -38,6 +39,19 @@ Work = Callable[[Session], object]
 # A batch function: the items in, one outcome per item out (a value, or the rule error that refuses the item).
 Batch = Callable[[Session, Sequence[Any]], list[object]]
 _SINGLE = object()  # the item of a callable write
+
+
+class WriterStats(NamedTuple):
+    """What a writer did so far: how long it waited for its turn and held it, and how much of the holding was its own
+    CPU time. The rest of the holding is waiting: for a core, for the interpreter lock, for the disk. On SQLite the
+    turn is the database's one write lock, shared by every worker, so writes / held_s is the most it can store per
+    second (bench/ingest.py prints these figures)."""
+
+    groups: int = 0
+    writes: int = 0
+    turn_wait_s: float = 0.0
+    held_s: float = 0.0
+    cpu_s: float = 0.0
 
 
 class _Entry:
@@ -58,6 +72,7 @@ class GroupWriter:
         self._queue: queue.SimpleQueue[_Entry | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self.stats = WriterStats()  # replaced by the writer thread after each group
 
     def run(self, work: Callable[[Session], T]) -> T:
         """`work(session)` inside a group's transaction; returns (or raises) once that transaction committed."""
@@ -102,7 +117,9 @@ class GroupWriter:
                 return
             # The group is taken once it is this writer's turn (SQLite: the file lock, which another worker may hold
             # for a while): what arrived during the wait goes into this group, not the next one.
+            asked = time.perf_counter()
             with self._turn():
+                given, cpu = time.perf_counter(), time.thread_time()
                 group = [first]
                 while len(group) < self._max_group:
                     try:
@@ -114,6 +131,9 @@ class GroupWriter:
                         break
                     group.append(item)
                 self._commit(group)
+            done, stats = time.perf_counter(), self.stats
+            self.stats = WriterStats(stats.groups + 1, stats.writes + len(group), stats.turn_wait_s + given - asked,
+                                     stats.held_s + done - given, stats.cpu_s + time.thread_time() - cpu)
 
     def _commit(self, group: list[_Entry], attempt: int = 1) -> None:
         outcomes: list[tuple[Future, object, BaseException | None]] = []

@@ -3,6 +3,7 @@ submission would while storing nothing."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,3 +55,13 @@ def test_without_the_setting_there_are_no_benchmark_routes(database_url, tmp_pat
     with TestClient(create_app(make_settings(database_url, tmp_path), migrate=True)) as client:
         for path in ("/bench/noop", "/bench/checks"):
             assert client.post(path, json={}).status_code == 404
+        assert client.get("/bench/writer").status_code == 404
+
+
+def test_the_writer_route_counts_the_group_writes_of_the_worker_that_answers(client, registry):
+    before = client.get("/bench/writer").json()
+    assert client.post("/api/responses", json=submission(client, registry)).status_code == 201
+    after = client.get("/bench/writer").json()
+    assert after["pid"] == before["pid"] == os.getpid()
+    assert (after["groups"] - before["groups"], after["writes"] - before["writes"]) == (1, 1)
+    assert after["held_s"] > before["held_s"] and after["cpu_s"] > before["cpu_s"]

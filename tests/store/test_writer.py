@@ -4,6 +4,7 @@ commit; a write's own error fails only that write."""
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -139,3 +140,23 @@ def test_the_group_is_taken_when_the_writer_gets_its_turn_so_what_came_meanwhile
     answers = [future.result(timeout=10) for future in futures]
     writer.close()
     assert answers == [0, 1, 2, 3, 4] and sizes == [5]
+
+
+def test_the_writer_counts_its_groups_writes_and_the_time_it_waited_for_and_held_its_turn(db):
+    """What bench/ingest.py reads through /bench/writer: the group above, counted (the wait for the turn is at least
+    the 0.05 s a turn made it wait each time)."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def turn():
+        time.sleep(0.05)
+        yield
+
+    writer = GroupWriter(db.transaction, turn=turn)
+    assert writer.stats == (0, 0, 0.0, 0.0, 0.0)
+    batch = _sizes([])
+    assert [writer.submit(batch, n).result(timeout=10) for n in range(3)] == [0, 1, 2]  # one at a time
+    writer.close()
+    stats = writer.stats
+    assert (stats.groups, stats.writes) == (3, 3)
+    assert stats.turn_wait_s >= 0.15 and stats.held_s > 0 and stats.cpu_s > 0
