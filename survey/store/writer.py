@@ -45,7 +45,8 @@ class WriterStats(NamedTuple):
     """What a writer did so far: how long it waited for its turn and held it, and how much of the holding was its own
     CPU time. The rest of the holding is waiting: for a core, for the interpreter lock, for the disk. On SQLite the
     turn is the database's one write lock, shared by every worker, so writes / held_s is the most it can store per
-    second (bench/ingest.py prints these figures)."""
+    second (bench/ingest.py prints these figures). A group is counted once its turn is over, just after its writes
+    were answered."""
 
     groups: int = 0
     writes: int = 0
