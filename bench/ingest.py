@@ -45,6 +45,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from survey.store.writer import WriterStats  # noqa: E402
 from tests.load.service import Service, integrity_problems, postgres_database, prepare, stored_rows  # noqa: E402
 
 RATIO_TARGET = 0.50
@@ -252,16 +253,13 @@ def bench(kind: str, url: str, args: argparse.Namespace, work: Path) -> tuple[di
         "stored": len(stored),
         "stored_unacknowledged": unacked, "statuses": ingest["statuses"], "socket_errors": ingest["errors"],
         "machine": {path: _machine(run) for path, run in zip(ROUTES, (noop, checks, ingest), strict=True)},
-        "writers": ({field: sum(slice_[field] for slice_ in writers) for field in WRITER_FIELDS}
+        "writers": ({field: sum(slice_[field] for slice_ in writers) for field in WriterStats._fields}
                     if writers and all(writers) else None),
         "parts": {path: None if run["parts_s"] is None else
                   {part: 1000 * seconds / run["requests"] for part, seconds in run["parts_s"].items()}
                   for path, run in zip(ROUTES, (noop, checks, ingest), strict=True) if run["requests"]},
     }
     return result, problems
-
-
-WRITER_FIELDS = ("groups", "writes", "turn_wait_s", "held_s", "cpu_s")
 
 
 def writer_snapshot(base_url: str, workers: int) -> dict[int, dict] | None:
@@ -284,7 +282,7 @@ def writer_delta(before: dict[int, dict] | None, after: dict[int, dict] | None) 
     """What the group writers did between two snapshots, summed over the workers."""
     if before is None or after is None or before.keys() != after.keys():
         return None
-    return {field: sum(after[pid][field] - before[pid][field] for pid in after) for field in WRITER_FIELDS}
+    return {field: sum(after[pid][field] - before[pid][field] for pid in after) for field in WriterStats._fields}
 
 
 def writer_line(kind: str, writers: dict[str, float]) -> str:
