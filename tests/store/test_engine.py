@@ -67,8 +67,6 @@ def test_a_waiting_writer_goes_before_the_one_that_let_go_and_asks_again(tmp_pat
 
 
 def test_a_databases_group_writer_takes_its_group_once_it_holds_the_file_lock(tmp_path):
-    from concurrent.futures import ThreadPoolExecutor
-
     from survey.store.engine import Database, make_engine
 
     db = Database(make_engine(f"sqlite:///{tmp_path / 's.db'}"))
@@ -79,15 +77,22 @@ def test_a_databases_group_writer_takes_its_group_once_it_holds_the_file_lock(tm
         sizes.append(len(items))
         return list(items)
 
+    def queued(count: int) -> None:
+        deadline = time.monotonic() + 10
+        while db._writer._queue.qsize() != count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert db._writer._queue.qsize() == count
+
     try:
-        with ThreadPoolExecutor(6) as pool:
-            with other.held():
-                futures = [pool.submit(db.grouped_item, batch, n) for n in range(6)]
-                deadline = time.monotonic() + 10
-                while db._writer._queue.qsize() < 5 and time.monotonic() < deadline:  # one taken, five waiting
-                    time.sleep(0.01)
-            answers = [future.result(timeout=10) for future in futures]
+        with other.held():
+            # The first write: the writer takes it and waits for the lock. The next five arrive meanwhile (queued,
+            # not taken), so a writer that took its group before its turn would commit [1, 5].
+            futures = [db._writer.submit(batch, 0)]
+            queued(0)
+            futures += [db._writer.submit(batch, n) for n in range(1, 6)]
+            queued(5)
+        answers = [future.result(timeout=10) for future in futures]
     finally:
         other.close()
         db.dispose()
-    assert sorted(answers) == list(range(6)) and sizes == [6]
+    assert answers == list(range(6)) and sizes == [6]
