@@ -350,9 +350,10 @@ def main(argv: list[str] | None = None) -> int:
                         f"{part} {ms:.2f} ms" for part, ms in parts.items() if ms >= 0.005 or part != "database server"))
             if (writers := result["writers"]) and writers["writes"]:
                 print(f"{'':<10} " + writer_line(kind, writers))
-            print(f"{'':<10} acknowledged {result['acknowledged']}, stored {result['stored']} "
-                  f"(in flight at the stop: {result['stored_unacknowledged']}), statuses {result['statuses']}, "
-                  f"socket errors {result['socket_errors']}: {'; '.join(problems) or 'every acknowledged response stored'}",
+            print(f"{'':<10} acknowledged {result['acknowledged']} (warm-up included), stored {result['stored']} "
+                  f"(in flight at the stop: {result['stored_unacknowledged']}), statuses of the measured slices "
+                  f"{result['statuses']}, socket errors {result['socket_errors']}: "
+                  f"{'; '.join(problems) or 'every acknowledged response stored'}",
                   flush=True)
     return 1 if failed else 0
 
