@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import text
@@ -72,8 +73,6 @@ def test_an_unexpected_error_fails_only_its_own_write(db):
 
 
 def test_a_database_that_fails_fails_the_group_and_stores_nothing(db):
-    from contextlib import contextmanager
-
     from survey.errors import Unavailable
 
     @contextmanager
@@ -120,8 +119,6 @@ def _sizes(sizes: list[int]):
 def test_the_group_is_taken_when_the_writer_gets_its_turn_so_what_came_meanwhile_joins_it(db):
     """SQLite's writers wait for the file lock (their turn): the writes that queue up during that wait go into the
     group that was waiting, not into a next one."""
-    from contextlib import contextmanager
-
     asked, go = threading.Event(), threading.Event()
 
     @contextmanager
@@ -145,8 +142,6 @@ def test_the_group_is_taken_when_the_writer_gets_its_turn_so_what_came_meanwhile
 def test_the_writer_counts_its_groups_writes_and_the_time_it_waited_for_and_held_its_turn(db):
     """What bench/ingest.py reads through /bench/writer: the group above, counted (the wait for the turn is at least
     the 0.05 s a turn made it wait each time)."""
-    from contextlib import contextmanager
-
     @contextmanager
     def turn():
         time.sleep(0.05)
