@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
@@ -40,19 +41,34 @@ def app_from_env() -> Litestar:
     return served(create_app(Settings.from_env(os.environ)))
 
 
+# How long a thread may hold the interpreter lock while another waits for it (Python's default: 5 ms).
+SWITCH_INTERVAL_S = 0.02
+
+
 def served(app: Litestar) -> Litestar:
-    """`app` as a served process runs it (`survey serve`): once started, what it holds for good is frozen out of the
-    garbage collector. The modules, the catalogue, SQLAlchemy's and Litestar's structures are hundreds of thousands
-    of objects that a full collection otherwise walks each time: 130-160 ms with every request of the process
-    waiting, eight times in 40 s of the ingestion benchmark. Not in create_app: a test process builds many apps, and
-    a frozen object is never freed."""
-    app.on_startup.append(_freeze_heap)
+    """`app` as a served process runs it (`survey serve`). Once started:
+
+    - what it holds for good is frozen out of the garbage collector. The modules, the catalogue, SQLAlchemy's and
+      Litestar's structures are hundreds of thousands of objects that a full collection otherwise walks each time:
+      130-160 ms with every request of the process waiting, eight times in 40 s of the ingestion benchmark.
+    - its threads take turns on the interpreter lock every 20 ms instead of 5. The process's group writer
+      (survey.store.writer) works out a group's checks while it holds SQLite's write lock; every 5 ms the event loop
+      took the interpreter from it, and with it the time of the other worker's writer, waiting for that lock. In
+      bench/ingest.py (SQLite, 2 workers, 64 connections, five runs each way taking turns) the lock was held 0.37-0.46
+      ms a write against 0.46-0.69, groups of 30 against 24, and the ratio was 0.40-0.44 against 0.36-0.41 (higher
+      in four pairs, level in one; PostgreSQL, two runs each way: 0.32-0.33 against 0.29-0.31). The event loop gives
+      the lock up at each socket read and write, so a request does not wait the 20 ms for it.
+
+    Not in create_app: a test process builds many apps, a frozen object is never freed, and the interval is the
+    process's."""
+    app.on_startup.append(_start_served)
     return app
 
 
-def _freeze_heap() -> None:
+def _start_served() -> None:
     gc.collect()
     gc.freeze()
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
 
 
 def create_app(settings: Settings, *, migrate: bool | None = None) -> Litestar:
