@@ -54,10 +54,9 @@ def served(app: Litestar) -> Litestar:
     - its threads take turns on the interpreter lock every 20 ms instead of 5. The process's group writer
       (survey.store.writer) works out a group's checks while it holds SQLite's write lock; every 5 ms the event loop
       took the interpreter from it, and with it the time of the other worker's writer, waiting for that lock. In
-      bench/ingest.py (SQLite, 2 workers, 64 connections, five runs each way taking turns) the lock was held 0.37-0.46
-      ms a write against 0.46-0.69, groups of 30 against 24, and the ratio was 0.40-0.44 against 0.36-0.41 (higher
-      in four pairs, level in one; PostgreSQL, two runs each way: 0.32-0.33 against 0.29-0.31). The event loop gives
-      the lock up at each socket read and write, so a request does not wait the 20 ms for it.
+      bench/ingest.py the lock was then held about a quarter less a write and the ratio rose (the paired runs are in
+      the README's ingestion section). The event loop gives the lock up at each socket read and write, so a request
+      does not wait the 20 ms for it.
 
     Not in create_app: a test process builds many apps, a frozen object is never freed, and the interval is the
     process's."""
